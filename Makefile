@@ -1,0 +1,46 @@
+# driftwatch — see README.md. Every target works on a fresh machine with only Go installed.
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/driftwatch
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+
+.PHONY: all build demo test test-race bench bench-data fmt vet clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./entrypoint
+
+# demo: a baseline job on the sample data shipped in testdata/demo.
+demo: build
+	@rm -rf out/demo && mkdir -p out/demo
+	./$(BIN) baseline --dataset testdata/demo/housing_sample.csv --format csv --header=true --output out/demo
+	@echo
+	@echo "Outputs:"
+	@echo "  $(CURDIR)/out/demo/statistics.json"
+	@echo "  $(CURDIR)/out/demo/constraints.json"
+
+# test: everything CI runs (.ci/run calls this).
+test:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -tags invariants ./stats/...
+	$(GO) test -count=1 -race -short ./analyzer/ ./stats/
+
+# bench: kernel benchmarks, then a whole baseline job on a generated 1 GB CSV (MB/s and peak RSS).
+BENCH_CSV ?= /tmp/driftwatch-bench/bench-1g.csv
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem ./stats/... ./analyzer/...
+	@mkdir -p $(dir $(BENCH_CSV))
+	@test -s $(BENCH_CSV) || $(GO) run ./internal/datagen -bytes 1000000000 -seed 1 -out $(BENCH_CSV)
+	@rm -rf /tmp/driftwatch-bench/out && mkdir -p /tmp/driftwatch-bench/out
+	/usr/bin/time -f 'elapsed %e s, peak RSS %M KB' ./$(BIN) baseline --dataset $(BENCH_CSV) --format csv --output /tmp/driftwatch-bench/out
+	@echo "input bytes: $$(stat -c %s $(BENCH_CSV))"
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean:
+	rm -rf bin out

@@ -1,0 +1,166 @@
+// Package stats is driftwatch's statistics engine: per-column accumulators over Arrow record
+// batches that reproduce the real container's data-quality statistics (contract §5), and that merge,
+// so that parts of a dataset profiled apart (chunks, cores, shards) combine into one profile.
+//
+// The package knows nothing of files, formats, S3, environment variables or HTML: it consumes
+// arrow.RecordBatch values and returns Feature values.
+package stats
+
+import (
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/driftwatch/driftwatch/stats/bucketorder"
+	"github.com/driftwatch/driftwatch/stats/dtype"
+	"github.com/driftwatch/driftwatch/stats/kll"
+)
+
+// CardinalityThreshold is the largest HLL++ distinct estimate for which a String column gets
+// categorical buckets: Deequ ColumnProfiler.DEFAULT_CARDINALITY_THRESHOLD = 120 (contract §5.4).
+const CardinalityThreshold = 120
+
+// NullValue is the bucket under which Deequ's Histogram counts nulls (Histogram.NullFieldReplacement).
+const NullValue = "NullValue"
+
+// NumBuckets is the number of equal-width KLL buckets written per numeric feature (contract §5.5).
+const NumBuckets = 10
+
+// Profile accumulates the columns of a dataset, or of a contiguous part of it, by column name.
+type Profile struct {
+	Rows  int64
+	cols  []*Column
+	index map[string]int
+}
+
+// NewProfile returns an empty profile.
+func NewProfile() *Profile { return &Profile{index: map[string]int{}} }
+
+// Columns returns the accumulators in order of first appearance.
+func (p *Profile) Columns() []*Column { return p.cols }
+
+// column returns the accumulator of name, creating it with the rows seen so far as nulls.
+func (p *Profile) column(name string) *Column {
+	if i, ok := p.index[name]; ok {
+		return p.cols[i]
+	}
+	c := NewColumn(name)
+	c.AddNulls(p.Rows)
+	p.index[name] = len(p.cols)
+	p.cols = append(p.cols, c)
+	return c
+}
+
+// Declare adds columns that exist in the data even when no row has been seen (a CSV header).
+func (p *Profile) Declare(names []string) {
+	for _, n := range names {
+		p.column(n)
+	}
+}
+
+// Add folds a record batch in. Columns are matched by name; a column absent from the batch counts
+// the batch's rows as nulls, and a column seen for the first time counts earlier rows as nulls.
+func (p *Profile) Add(rec arrow.RecordBatch) error {
+	n := rec.NumRows()
+	seen := make([]bool, len(p.cols), len(p.cols)+int(rec.NumCols()))
+	for i, f := range rec.Schema().Fields() {
+		c := p.column(f.Name)
+		idx := p.index[f.Name]
+		if idx >= len(seen) {
+			seen = append(seen, make([]bool, idx+1-len(seen))...)
+		}
+		seen[idx] = true
+		if err := c.Add(rec.Column(i)); err != nil {
+			return err
+		}
+	}
+	for i, c := range p.cols {
+		if i >= len(seen) || !seen[i] {
+			c.AddNulls(n)
+		}
+	}
+	p.Rows += n
+	return nil
+}
+
+// Merge folds o, which covers the rows right after the ones p covers, into p.
+func (p *Profile) Merge(o *Profile) {
+	for _, oc := range o.cols {
+		if _, ok := p.index[oc.Name]; !ok {
+			p.column(oc.Name)
+		}
+	}
+	for _, c := range p.cols {
+		if i, ok := o.index[c.Name]; ok {
+			c.Merge(o.cols[i])
+		} else {
+			c.AddNulls(o.Rows)
+		}
+	}
+	p.Rows += o.Rows
+}
+
+// Feature is the finished statistics of one column, as statistics.json reports it.
+type Feature struct {
+	Name string
+	// Type is the column type derived from the value kinds (contract §5.2). Boolean columns are
+	// reported as String by the writers (docs/decisions.md).
+	Type         dtype.Kind
+	NumPresent   int64
+	NumMissing   int64
+	Completeness float64
+	// Distinct is the HLL++ estimate of distinct values (contract §5.6).
+	Distinct int64
+
+	// Numeric statistics (Type Integral or Fractional).
+	Sum, Mean, StdDev, Min, Max float64
+	Sketch                      *kll.Sketch
+	Buckets                     []kll.Bucket
+
+	// Categories are the exact value counts in output order (contract §5.4), nulls under NullValue;
+	// nil when the column is numeric or has more than CardinalityThreshold distinct values.
+	Categories []bucketorder.Entry
+}
+
+// Features finishes every column, in order of first appearance.
+func (p *Profile) Features() []Feature {
+	out := make([]Feature, len(p.cols))
+	for i, c := range p.cols {
+		out[i] = c.finish(p.Rows)
+	}
+	return out
+}
+
+func (c *Column) finish(rows int64) Feature {
+	f := Feature{
+		Name:       c.Name,
+		Type:       c.Kinds.Column(),
+		NumMissing: c.Kinds[dtype.Unknown],
+		Distinct:   c.HLL.Estimate(),
+	}
+	f.NumPresent = rows - f.NumMissing
+	f.Completeness = float64(f.NumPresent) / float64(rows)
+	if f.Type.IsNumeric() {
+		n := &c.num
+		f.Sum = n.sum
+		f.Mean = n.sum / float64(n.count)
+		f.StdDev = n.moments.PopStdDev()
+		f.Min, f.Max = n.min, n.max
+		// Spark's final aggregation merges the partition buffers into a freshly initialised one.
+		f.Sketch = kll.New()
+		if n.sketch != nil {
+			f.Sketch.Merge(n.sketch)
+		}
+		f.Buckets = f.Sketch.Buckets(n.stateMin, n.stateMax, NumBuckets)
+		return f
+	}
+	if f.Distinct <= CardinalityThreshold && !c.catsOff {
+		f.Categories = make([]bucketorder.Entry, 0, len(c.cats)+1)
+		for v, n := range c.cats {
+			f.Categories = append(f.Categories, bucketorder.Entry{Value: v, Count: n})
+		}
+		if f.NumMissing > 0 {
+			f.Categories = append(f.Categories, bucketorder.Entry{Value: NullValue, Count: f.NumMissing})
+		}
+		bucketorder.Sort(f.Categories)
+	}
+	return f
+}
