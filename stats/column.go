@@ -33,6 +33,19 @@ type Column struct {
 	catsOff bool
 	// typed records whether values arrived as typed (non-string) Arrow arrays.
 	typed bool
+	// trackSet and tracked count chosen values exactly (Profile.TrackValues).
+	trackSet map[string]struct{}
+	tracked  map[string]int64
+}
+
+func (c *Column) setTracked(set map[string]struct{}) {
+	if set == nil {
+		return
+	}
+	c.trackSet = set
+	if c.tracked == nil {
+		c.tracked = make(map[string]int64, len(set))
+	}
 }
 
 // numeric accumulates the numeric statistics of the values that cast to a number (contract §5.3).
@@ -185,6 +198,15 @@ func (c *Column) addStrings(a *array.String) {
 }
 
 func (c *Column) count(v string) {
+	if c.trackSet != nil {
+		if _, ok := c.trackSet[v]; ok {
+			if n, ok := c.tracked[v]; ok {
+				c.tracked[v] = n + 1
+			} else {
+				c.tracked[strings.Clone(v)] = 1
+			}
+		}
+	}
 	if c.catsOff {
 		return
 	}
@@ -229,6 +251,12 @@ func (c *Column) Merge(o *Column) {
 	c.HLL.Merge(&o.HLL)
 	c.num.merge(&o.num)
 	c.typed = c.typed || o.typed
+	if o.tracked != nil {
+		c.setTracked(o.trackSet)
+		for v, n := range o.tracked {
+			c.tracked[v] += n
+		}
+	}
 	if c.catsOff || o.catsOff {
 		c.cats, c.catsOff = nil, true
 		return

@@ -29,10 +29,25 @@ type Profile struct {
 	Rows  int64
 	cols  []*Column
 	index map[string]int
+	track map[string]struct{}
 }
 
 // NewProfile returns an empty profile.
 func NewProfile() *Profile { return &Profile{index: map[string]int{}} }
+
+// TrackValues makes the profile count the given values exactly in every String column, whatever
+// the column's cardinality (CategoryCap does not apply): a monitoring job tracks the baseline's
+// categories to check domains and categorical drift. Call it before adding data; profiles that
+// are merged must track the same values.
+func (p *Profile) TrackValues(values []string) {
+	p.track = make(map[string]struct{}, len(values))
+	for _, v := range values {
+		p.track[v] = struct{}{}
+	}
+	for _, c := range p.cols {
+		c.setTracked(p.track)
+	}
+}
 
 // Columns returns the accumulators in order of first appearance.
 func (p *Profile) Columns() []*Column { return p.cols }
@@ -43,6 +58,7 @@ func (p *Profile) column(name string) *Column {
 		return p.cols[i]
 	}
 	c := NewColumn(name)
+	c.setTracked(p.track)
 	c.AddNulls(p.Rows)
 	p.index[name] = len(p.cols)
 	p.cols = append(p.cols, c)
@@ -109,6 +125,13 @@ type Feature struct {
 	Completeness float64
 	// Distinct is the HLL++ estimate of distinct values (contract §5.6).
 	Distinct int64
+	// Kinds counts the values of each kind (contract §5.2); Kinds[dtype.Unknown] counts nulls.
+	Kinds dtype.Counts
+	// ValueCounts are the exact counts of the non-null values; nil when the column had more than
+	// CategoryCap distinct values.
+	ValueCounts map[string]int64
+	// Tracked are the exact counts of the values the profile was told to track (TrackValues).
+	Tracked map[string]int64
 
 	// Numeric statistics (Type Integral or Fractional).
 	Sum, Mean, StdDev, Min, Max float64
@@ -135,6 +158,11 @@ func (c *Column) finish(rows int64) Feature {
 		Type:       c.Kinds.Column(),
 		NumMissing: c.Kinds[dtype.Unknown],
 		Distinct:   c.HLL.Estimate(),
+		Kinds:      c.Kinds,
+		Tracked:    c.tracked,
+	}
+	if !c.catsOff {
+		f.ValueCounts = c.cats
 	}
 	f.NumPresent = rows - f.NumMissing
 	f.Completeness = float64(f.NumPresent) / float64(rows)

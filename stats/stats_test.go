@@ -273,3 +273,36 @@ func BenchmarkProfileStrings(b *testing.B) {
 	}
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
 }
+
+// TestTrackValues: tracked values are counted exactly even when the column overflows CategoryCap,
+// and the counts survive merging.
+func TestTrackValues(t *testing.T) {
+	vals := make([]*string, 0, 3*CategoryCap)
+	for i := range 3 * CategoryCap {
+		vals = append(vals, s(fmt.Sprintf("v%d", i%(2*CategoryCap))))
+	}
+	whole := NewProfile()
+	whole.TrackValues([]string{"v1", "v7", "absent"})
+	if err := whole.Add(column(vals)); err != nil {
+		t.Fatal(err)
+	}
+	merged := NewProfile()
+	merged.TrackValues([]string{"v1", "v7", "absent"})
+	for _, part := range [][]*string{vals[:100], vals[100:]} {
+		p := NewProfile()
+		p.TrackValues([]string{"v1", "v7", "absent"})
+		if err := p.Add(column(part)); err != nil {
+			t.Fatal(err)
+		}
+		merged.Merge(p)
+	}
+	for _, p := range []*Profile{whole, merged} {
+		f := p.Features()[0]
+		if f.ValueCounts != nil {
+			t.Errorf("value counts kept beyond the cap")
+		}
+		if f.Tracked["v1"] != 2 || f.Tracked["v7"] != 2 || f.Tracked["absent"] != 0 {
+			t.Errorf("tracked %v", f.Tracked)
+		}
+	}
+}

@@ -1,0 +1,364 @@
+package analyzer
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/driftwatch/driftwatch/analyzer/capture"
+)
+
+// FormatKind is the kind of dataset_format (contract §3.1).
+type FormatKind uint8
+
+// The dataset formats.
+const (
+	FormatCSV FormatKind = iota + 1
+	FormatJSON
+	FormatParquet
+	FormatCapture // sagemakerCaptureJson
+)
+
+func (k FormatKind) String() string {
+	switch k {
+	case FormatCSV:
+		return "csv"
+	case FormatJSON:
+		return "json"
+	case FormatParquet:
+		return "parquet"
+	case FormatCapture:
+		return "sagemakerCaptureJson"
+	}
+	return "unknown"
+}
+
+// Format is a parsed dataset_format.
+type Format struct {
+	Kind FormatKind
+	// CSV
+	Header bool
+	// OutputColumnsPosition is "START" (default) or "END": where endpoint outputs sit in a row.
+	OutputColumnsPosition string
+	// JSON: one object per line (true, default) or one document per file.
+	Lines bool
+	// Capture: the capture indexes to use; nil means both endpointInput and endpointOutput.
+	CaptureIndexNames []string
+}
+
+// ParseFormat parses the dataset_format JSON, e.g. {"csv": {"header": true}}, {"json": {"lines":
+// true}} (the docs' spelling "line" is accepted too), {"parquet": {}}, {"sagemakerCaptureJson":
+// {"captureIndexNames": ["endpointInput"]}}. Booleans may also be given as strings ("true").
+func ParseFormat(s string) (Format, error) {
+	var raw map[string]map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(s), &raw); err != nil {
+		return Format{}, fmt.Errorf("dataset_format %q is not a JSON object of the form {\"csv\": {...}}: %v", s, err)
+	}
+	if len(raw) != 1 {
+		return Format{}, fmt.Errorf("dataset_format %q must name exactly one format (csv, json, parquet, sagemakerCaptureJson)", s)
+	}
+	for name, opts := range raw {
+		f := Format{Header: true, OutputColumnsPosition: "START", Lines: true}
+		var err error
+		switch name {
+		case "csv":
+			f.Kind = FormatCSV
+			if f.Header, err = boolOpt(opts, "header", true); err != nil {
+				return Format{}, err
+			}
+			if v, ok := opts["output_columns_position"]; ok {
+				var p string
+				if err := json.Unmarshal(v, &p); err != nil || (p != "START" && p != "END") {
+					return Format{}, fmt.Errorf("dataset_format: output_columns_position must be \"START\" or \"END\", got %s", v)
+				}
+				f.OutputColumnsPosition = p
+			}
+		case "json":
+			f.Kind = FormatJSON
+			if _, ok := opts["line"]; ok {
+				f.Lines, err = boolOpt(opts, "line", true)
+			} else {
+				f.Lines, err = boolOpt(opts, "lines", true)
+			}
+			if err != nil {
+				return Format{}, err
+			}
+		case "parquet":
+			f.Kind = FormatParquet
+		case "sagemakerCaptureJson":
+			f.Kind = FormatCapture
+			if v, ok := opts["output_columns_position"]; ok {
+				var p string
+				if err := json.Unmarshal(v, &p); err != nil || (p != "START" && p != "END") {
+					return Format{}, fmt.Errorf("dataset_format: output_columns_position must be \"START\" or \"END\", got %s", v)
+				}
+				f.OutputColumnsPosition = p
+			}
+			if v, ok := opts["captureIndexNames"]; ok && string(v) != "null" {
+				if err := json.Unmarshal(v, &f.CaptureIndexNames); err != nil {
+					return Format{}, fmt.Errorf("dataset_format: captureIndexNames must be a list of strings, got %s", v)
+				}
+			}
+		default:
+			return Format{}, fmt.Errorf("unknown dataset_format %q: expected one of csv, json, parquet, sagemakerCaptureJson", name)
+		}
+		return f, nil
+	}
+	panic("unreachable")
+}
+
+func boolOpt(opts map[string]json.RawMessage, key string, def bool) (bool, error) {
+	v, ok := opts[key]
+	if !ok || string(v) == "null" {
+		return def, nil
+	}
+	var b bool
+	if err := json.Unmarshal(v, &b); err == nil {
+		return b, nil
+	}
+	var s string
+	if err := json.Unmarshal(v, &s); err == nil {
+		if b, err := strconv.ParseBool(s); err == nil {
+			return b, nil
+		}
+	}
+	return false, fmt.Errorf("dataset_format: %s must be true or false, got %s", key, v)
+}
+
+// Config is one job's parameters: the container's normalised parameter object (contract §1.1),
+// filled from the environment contract (§2) or from CLI flags.
+type Config struct {
+	DatasetSource string
+	DatasetFormat Format
+	OutputPath    string
+
+	BaselineStatistics  string
+	BaselineConstraints string
+	AnalysisType        string
+
+	PublishCloudWatchMetrics bool
+	CategoricalDriftMethod   string // "" (use the default), "LInfinity" or "ChiSquared"
+
+	StartTime, EndTime, MetricTime string
+	EndpointName, ScheduleName     string
+
+	OutputMessageFile          string
+	CloudWatchMetricsDirectory string
+
+	// Parallelism is the number of chunks profiled at once (default GOMAXPROCS). It never changes
+	// the output bytes.
+	Parallelism int
+	// ChunkSize is the split size in bytes (default 4 MiB, contract §3.2).
+	ChunkSize int
+
+	// parseErrs are the problems found while reading the environment, reported by Validate.
+	parseErrs []error
+}
+
+// Default paths of the container contract (contract §1.3).
+const (
+	DefaultMessageFile          = "/opt/ml/output/message"
+	DefaultMetricsDirectory     = "/opt/ml/output/metrics/cloudwatch"
+	DefaultProcessingJobConfig  = "/opt/ml/config/processingjobconfig.json"
+	defaultChunkSize            = 4 << 20
+	categoricalDriftLInfinity   = "LInfinity"
+	categoricalDriftChiSquared  = "ChiSquared"
+	analysisTypeModelQuality    = "MODEL_QUALITY"
+	publishCloudWatchEnabled    = "Enabled"
+	publishCloudWatchDisabled   = "Disabled"
+	outputColumnsPositionEnd    = "END"
+	outputColumnsPositionStart  = "START"
+	defaultCaptureIndexInput    = "endpointInput"
+	defaultCaptureIndexOutput   = "endpointOutput"
+	processingJobConfigEnvBlock = "Environment"
+)
+
+// DefaultConfig returns a Config with every default filled in and no dataset.
+func DefaultConfig() Config {
+	return Config{
+		OutputMessageFile:          DefaultMessageFile,
+		CloudWatchMetricsDirectory: DefaultMetricsDirectory,
+		Parallelism:                runtime.GOMAXPROCS(0),
+		ChunkSize:                  defaultChunkSize,
+	}
+}
+
+// Env is the environment the container mode reads: a lookup function, so tests need not touch the
+// process environment.
+type Env func(key string) (string, bool)
+
+// ConfigFromEnv builds the container-mode configuration. The Environment block of
+// processingjobconfig.json (when the file exists) supplies values first, and the process
+// environment overrides it: SageMaker passes the same Environment map as variables.
+// Every problem is reported at once.
+func ConfigFromEnv(env Env, processingJobConfig string) (Config, error) {
+	vars := map[string]string{}
+	var errs []error
+	if raw, err := os.ReadFile(processingJobConfig); err == nil {
+		var pj map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &pj); err != nil {
+			errs = append(errs, fmt.Errorf("%s: not valid JSON: %v", processingJobConfig, err))
+		} else if blk, ok := pj[processingJobConfigEnvBlock]; ok {
+			var m map[string]string
+			if err := json.Unmarshal(blk, &m); err != nil {
+				errs = append(errs, fmt.Errorf("%s: Environment must map names to strings: %v", processingJobConfig, err))
+			}
+			for k, v := range m {
+				vars[k] = v
+			}
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		errs = append(errs, fmt.Errorf("read %s: %w", processingJobConfig, err))
+	}
+	for _, k := range EnvKeys {
+		if v, ok := env(k); ok {
+			vars[k] = v
+		}
+	}
+	c := DefaultConfig()
+	c.DatasetSource = vars["dataset_source"]
+	c.OutputPath = vars["output_path"]
+	c.BaselineStatistics = vars["baseline_statistics"]
+	c.BaselineConstraints = vars["baseline_constraints"]
+	c.AnalysisType = vars["analysis_type"]
+	c.StartTime, c.EndTime, c.MetricTime = vars["start_time"], vars["end_time"], vars["metric_time"]
+	c.EndpointName = vars["sagemaker_endpoint_name"]
+	c.ScheduleName = vars["sagemaker_monitoring_schedule_name"]
+	c.CategoricalDriftMethod = vars["categorical_drift_method"]
+	if v := vars["output_message_file"]; v != "" {
+		c.OutputMessageFile = v
+	}
+	if v := vars["cloudwatch_metrics_directory"]; v != "" {
+		c.CloudWatchMetricsDirectory = v
+	}
+	switch v := vars["publish_cloudwatch_metrics"]; v {
+	case "", publishCloudWatchDisabled:
+	case publishCloudWatchEnabled:
+		c.PublishCloudWatchMetrics = true
+	default:
+		errs = append(errs, fmt.Errorf("publish_cloudwatch_metrics must be Enabled or Disabled, got %q", v))
+	}
+	if v, ok := vars["dataset_format"]; ok && v != "" {
+		f, err := ParseFormat(v)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		c.DatasetFormat = f
+	}
+	c.parseErrs = errs
+	return c, c.Validate()
+}
+
+// EnvKeys are the environment variables container mode reads (contract §2), plus the two output
+// locations, named after the real container's own parameter keys.
+var EnvKeys = []string{
+	"dataset_source", "dataset_format", "output_path", "publish_cloudwatch_metrics",
+	"categorical_drift_method", "baseline_statistics", "baseline_constraints", "analysis_type",
+	"start_time", "end_time", "metric_time", "sagemaker_endpoint_name",
+	"sagemaker_monitoring_schedule_name", "output_message_file", "cloudwatch_metrics_directory",
+}
+
+// Validate reports every problem of the configuration at once.
+func (c *Config) Validate() error {
+	errs := slices.Clone(c.parseErrs)
+	if c.DatasetSource == "" {
+		errs = append(errs, errors.New("dataset_source is required"))
+	}
+	if c.DatasetFormat.Kind == 0 && len(c.parseErrs) == 0 {
+		errs = append(errs, errors.New(`dataset_format is required, e.g. {"csv": {"header": true}}`))
+	}
+	if c.OutputPath == "" {
+		errs = append(errs, errors.New("output_path is required"))
+	}
+	if m := c.CategoricalDriftMethod; m != "" && m != categoricalDriftLInfinity && m != categoricalDriftChiSquared {
+		errs = append(errs, fmt.Errorf("categorical_drift_method must be LInfinity or ChiSquared, got %q", m))
+	}
+	if c.AnalysisType != "" && c.AnalysisType != analysisTypeModelQuality {
+		errs = append(errs, fmt.Errorf("analysis_type %q is not supported (only MODEL_QUALITY is defined)", c.AnalysisType))
+	}
+	if _, _, err := c.window(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.DatasetFormat.Kind == FormatCapture && c.BaselineConstraints == "" && c.BaselineStatistics == "" {
+		errs = append(errs, errors.New("dataset_format sagemakerCaptureJson needs a baseline (baseline_constraints and/or baseline_statistics): capture rows have no column names"))
+	}
+	if c.Parallelism < 1 {
+		errs = append(errs, fmt.Errorf("parallelism must be at least 1, got %d", c.Parallelism))
+	}
+	if c.ChunkSize < 1 {
+		errs = append(errs, fmt.Errorf("chunk size must be positive, got %d", c.ChunkSize))
+	}
+	return errors.Join(errs...)
+}
+
+// TimeLayout is the layout of start_time, end_time and metric_time (contract §2).
+const TimeLayout = "2006-01-02T15:04:05Z"
+
+// window parses start_time and end_time; both zero when absent.
+func (c *Config) window() (start, end time.Time, err error) {
+	var errs []error
+	parse := func(name, v string) time.Time {
+		if v == "" {
+			return time.Time{}
+		}
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s %q: expected a UTC time like 2021-10-27T21:00:00Z", name, v))
+		}
+		return t.UTC()
+	}
+	start, end = parse("start_time", c.StartTime), parse("end_time", c.EndTime)
+	parse("metric_time", c.MetricTime)
+	switch {
+	case len(errs) > 0:
+	case start.IsZero() != end.IsZero():
+		errs = append(errs, errors.New("start_time and end_time must be given together"))
+	case !start.IsZero() && !end.After(start):
+		errs = append(errs, fmt.Errorf("end_time %s is not after start_time %s", c.EndTime, c.StartTime))
+	}
+	return start, end, errors.Join(errs...)
+}
+
+// captureOptions are the capture reader's options for this job.
+func (c *Config) captureOptions() capture.Options {
+	start, end, _ := c.window()
+	return capture.Options{
+		IndexNames:  c.DatasetFormat.CaptureIndexNames,
+		OutputFirst: c.DatasetFormat.OutputColumnsPosition != outputColumnsPositionEnd,
+		Start:       start,
+		End:         end,
+	}
+}
+
+// Describe renders the effective configuration for the log, one key per line, sorted.
+func (c *Config) Describe() string {
+	kv := map[string]string{
+		"dataset_source": c.DatasetSource, "dataset_format": c.DatasetFormat.Kind.String(),
+		"output_path": c.OutputPath, "baseline_statistics": c.BaselineStatistics,
+		"baseline_constraints": c.BaselineConstraints, "categorical_drift_method": c.CategoricalDriftMethod,
+		"publish_cloudwatch_metrics": strconv.FormatBool(c.PublishCloudWatchMetrics),
+		"output_message_file":        c.OutputMessageFile, "cloudwatch_metrics_directory": c.CloudWatchMetricsDirectory,
+		"parallelism": strconv.Itoa(c.Parallelism), "chunk_size": strconv.Itoa(c.ChunkSize),
+	}
+	if c.DatasetFormat.Kind == FormatCSV {
+		kv["dataset_format"] += fmt.Sprintf(" header=%t output_columns_position=%s", c.DatasetFormat.Header, c.DatasetFormat.OutputColumnsPosition)
+	}
+	keys := make([]string, 0, len(kv))
+	for k := range kv {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		if kv[k] != "" {
+			fmt.Fprintf(&b, "  %s: %s\n", k, kv[k])
+		}
+	}
+	return b.String()
+}

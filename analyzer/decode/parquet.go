@@ -1,0 +1,369 @@
+package decode
+
+// Parquet input (read with arrow-go's parquet/pqarrow; docs/parquet-choice.md says why).
+//
+// Unlike CSV and JSON, Parquet columns are typed, and the types are kept: the statistics engine
+// receives every column normalised to one of four Arrow types.
+//
+//	Parquet / Arrow type read                      normalised to   value
+//	INT(8|16|32|64, signed), INT32, INT64           Int64           exact
+//	INT(8|16|32, unsigned)                          Int64           exact
+//	INT(64, unsigned)                               Int64           exact; a value > MaxInt64 is an error (1)
+//	FLOAT, DOUBLE, FLOAT16                          Float64         widened exactly (Spark's float->double cast)
+//	BOOLEAN                                         Boolean         exact
+//	STRING, ENUM, JSON, BSON, BYTE_ARRAY, FIXED     String          the bytes; invalid UTF-8 sequences -> U+FFFD (2)
+//	UUID                                            String          canonical 8-4-4-4-12 lower-case hex
+//	DATE                                            String          yyyy-MM-dd
+//	TIMESTAMP (any unit, UTC-adjusted or local), INT96
+//	                                                String          yyyy-MM-dd HH:mm:ss[.ffffff] (3)
+//	TIME                                            String          HH:mm:ss[.ffffff] (3)
+//	DECIMAL                                         String          java.math.BigDecimal.toString (4)
+//	LIST, MAP                                       String          compact JSON text (5)
+//	group (struct)                                  flattened       one column per leaf, named "a.b.c" (6)
+//	anything else Arrow can hold                    String          arrow-go's ValueStr text
+//
+// (1) Spark reads UINT_64 as decimal(20,0). We keep such columns numeric (Int64), since real
+// UINT_64 columns hold ids and counts far below 2^63, and refuse the file with an error naming
+// the row group, column and row when a value does not fit, rather than silently changing the
+// column's type or wrapping the value.
+//
+// (2) Spark's cast of binary to string keeps the raw bytes, and the JVM replaces invalid UTF-8
+// with U+FFFD when the value becomes a java.lang.String (as it must before reaching JSON). We do
+// the replacement here, one U+FFFD per invalid byte (Go's rule; Java replaces a maximal invalid
+// subsequence by one U+FFFD, so counts of U+FFFD can differ on broken multi-byte sequences).
+// Valid STRING and BYTE_ARRAY columns are passed through without copying.
+//
+// (3) Spark's default cast of timestamp to string with session time zone UTC (the container's
+// JVM runs in UTC): the instant in UTC for UTC-adjusted timestamps, the wall-clock value for
+// local (timestamp_ntz) ones, which is the same arithmetic. Spark holds microseconds: nanosecond
+// values are truncated toward negative infinity to microseconds, and the fraction is printed
+// with trailing zeros removed and omitted when zero (Spark's FractionTimestampFormatter):
+// "2024-10-27 17:39:31", "2024-10-27 17:39:31.5", "1969-12-31 23:59:59.999999". Years are the
+// proleptic Gregorian year, at least four digits, with "-" before negative years and "+" before
+// years above 9999 (java.time's EXCEEDS_PAD sign style). TIME values use the same fraction rule;
+// a value outside one day prints hours above 23 rather than wrapping.
+//
+// (4) Spark 3.3 (non-ANSI) casts decimal to string with java.math.BigDecimal.toString: plain
+// digits with the column's scale ("1.50", "-0.001") unless the adjusted exponent is below -6,
+// where it switches to scientific notation ("1.23E-8", "0E-10").
+//
+// (5) JSON text for LIST and MAP: elements keep their JSON kind (numbers, true/false, null,
+// strings), nested structs become objects with fields in schema order, maps become objects
+// whose keys are the keys' string forms (duplicate keys kept, in file order), and decimals,
+// dates, timestamps and times use the string forms above (decimals unquoted, as JSON numbers).
+// Floats are written in their shortest round-trip form for their width (float32 "0.1", not
+// "0.10000000149011612"), with NaN and the infinities as the strings "NaN", "Infinity",
+// "-Infinity" (Jackson's default, which Spark's to_json uses). No whitespace.
+//
+// (6) A null struct makes all of its leaves null for that row. The flattened name joins the
+// field names with "." without escaping; two leaves that end up with the same name are an
+// error (Spark refuses duplicate column names too). Column order is the file's schema order,
+// depth first.
+//
+// Errors: every problem in the file wraps ErrBadInput as an *Error whose File names the file and
+// whose Msg says what was wrong ("bad magic ...", "row group 3 column price: ..."); Record is the
+// 1-based row of the file when one row is at fault. The reader recovers from panics raised by the
+// Parquet library on corrupt data and reports them the same way.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+)
+
+// DefaultParquetBatchRows is the batch size ReadParquet uses when given batchRows <= 0: 65536
+// rows, large enough that per-batch costs vanish and small enough that a batch of a wide file
+// stays a few MB.
+const DefaultParquetBatchRows = 1 << 16
+
+// parquetMagic opens and closes every Parquet file (parquet-format, "File format").
+const parquetMagic = "PAR1"
+
+// parquetMinSize is the smallest possible Parquet file: magic, 4-byte footer length, magic.
+const parquetMinSize = 2*len(parquetMagic) + 4
+
+// ReadParquet reads a Parquet file and calls yield once per batch, in file order, with record
+// batches of at most batchRows rows (DefaultParquetBatchRows when batchRows <= 0). Batches never
+// span row groups; rowGroup is the 0-based row group a batch comes from, and an empty row group
+// yields nothing. Every batch has the schema ParquetColumns returns: columns normalised and
+// flattened as described at the top of this file, all nullable, nulls preserved.
+//
+// The batch is released when yield returns: yield must Retain it (and Release it later) to keep
+// it. An error from yield stops the read and is returned as is. file names the input in errors;
+// mem allocates the batches (memory.DefaultAllocator when nil).
+//
+// Problems with the file (not Parquet, truncated, corrupt pages, values that cannot be
+// normalised) return an *Error wrapping ErrBadInput; I/O errors from r are wrapped with the file
+// name. ReadParquet does not panic on any input.
+func ReadParquet(file string, r parquet.ReaderAtSeeker, batchRows int, mem memory.Allocator, yield func(rowGroup int, rec arrow.RecordBatch) error) (err error) {
+	if batchRows <= 0 {
+		batchRows = DefaultParquetBatchRows
+	}
+	if mem == nil {
+		mem = memory.DefaultAllocator
+	}
+	inYield := false
+	defer func() {
+		if p := recover(); p != nil {
+			if inYield {
+				panic(p) // the caller's bug, not the file's
+			}
+			err = pqPanicError(file, p)
+		}
+	}()
+
+	pf, err := pqOpen(file, r, mem)
+	if err != nil {
+		return err
+	}
+	defer pf.close()
+
+	ctx := context.Background()
+	leaves := make([]int, pf.pr.MetaData().Schema.NumColumns())
+	for i := range leaves {
+		leaves[i] = i
+	}
+	var rowBase int64 // rows of the file before the current row group
+	for rg := range pf.pr.NumRowGroups() {
+		rows := pf.pr.MetaData().RowGroup(rg).NumRows()
+		if rows < 0 {
+			return pqErrorf(file, 0, "row group %d: negative row count %d", rg, rows)
+		}
+		if rows == 0 || len(pf.plan.top) == 0 {
+			rowBase += rows
+			continue
+		}
+		readers, _, err := pf.fr.GetFieldReaders(ctx, leaves, []int{rg})
+		if err != nil {
+			return pqErrorf(file, 0, "row group %d: %v", rg, err)
+		}
+		err = func() error {
+			defer func() {
+				for _, cr := range readers {
+					cr.Release()
+				}
+			}()
+			for done := int64(0); done < rows; {
+				n := min(int64(batchRows), rows-done)
+				rec, err := pf.readBatch(readers, rg, n, rowBase+done)
+				if err != nil {
+					return err
+				}
+				inYield = true
+				err = yield(rg, rec)
+				inYield = false
+				rec.Release()
+				if err != nil {
+					return err
+				}
+				done += n
+			}
+			return nil
+		}()
+		if err != nil {
+			return err
+		}
+		rowBase += rows
+	}
+	return nil
+}
+
+// ParquetColumns returns the schema of the batches ReadParquet yields for the file: the flattened,
+// normalised column names and types in file order, read from the footer without reading data.
+func ParquetColumns(file string, r parquet.ReaderAtSeeker) (sc *arrow.Schema, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = pqPanicError(file, p)
+		}
+	}()
+	pf, err := pqOpen(file, r, memory.DefaultAllocator)
+	if err != nil {
+		return nil, err
+	}
+	defer pf.close()
+	return pf.plan.schema, nil
+}
+
+// pqFile is an open Parquet file with its normalisation plan.
+type pqFile struct {
+	name string
+	pr   *file.Reader
+	fr   *pqarrow.FileReader
+	plan *pqPlan
+	mem  memory.Allocator
+}
+
+func (p *pqFile) close() {
+	_ = p.pr.Close() // closes nothing of the caller's: r is not an io.Closer we own
+}
+
+// pqOpen checks the framing of the file, parses the footer and plans the normalisation.
+func pqOpen(name string, r parquet.ReaderAtSeeker, mem memory.Allocator) (*pqFile, error) {
+	size, err := r.Seek(0, io.SeekEnd)
+	if err != nil {
+		return nil, fmt.Errorf("read parquet file %s: %w", name, err)
+	}
+	if err := pqCheckFraming(name, r, size); err != nil {
+		return nil, err
+	}
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("read parquet file %s: %w", name, err)
+	}
+	props := parquet.NewReaderProperties(mem)
+	pr, err := file.NewParquetReader(r, file.WithReadProps(props))
+	if err != nil {
+		return nil, pqErrorf(name, 0, "read footer: %v", err)
+	}
+	fr, err := pqarrow.NewFileReader(pr, pqarrow.ArrowReadProperties{}, mem)
+	if err != nil {
+		_ = pr.Close()
+		return nil, pqErrorf(name, 0, "schema: %v", err)
+	}
+	sc, err := fr.Schema()
+	if err != nil {
+		_ = pr.Close()
+		return nil, pqErrorf(name, 0, "schema: %v", err)
+	}
+	plan, err := newPQPlan(sc)
+	if err != nil {
+		_ = pr.Close()
+		return nil, pqErrorf(name, 0, "schema: %v", err)
+	}
+	return &pqFile{name: name, pr: pr, fr: fr, plan: plan, mem: mem}, nil
+}
+
+// pqCheckFraming gives the common ways a file is not Parquet a clear message before the library
+// sees it: empty, too short, wrong magic at either end, encrypted footer, footer longer than the
+// file.
+func pqCheckFraming(name string, r io.ReaderAt, size int64) error {
+	if size == 0 {
+		return pqErrorf(name, 0, "empty file (0 bytes), not a Parquet file")
+	}
+	if size < int64(parquetMinSize) {
+		return pqErrorf(name, 0, "file too short to be Parquet (%d bytes, at least %d needed): truncated or not a Parquet file", size, parquetMinSize)
+	}
+	var head [4]byte
+	if _, err := r.ReadAt(head[:], 0); err != nil {
+		return fmt.Errorf("read parquet file %s: %w", name, err)
+	}
+	if string(head[:]) != parquetMagic {
+		return pqErrorf(name, 0, "bad magic: file starts with %q, want %q (not a Parquet file)", head[:], parquetMagic)
+	}
+	var tail [8]byte
+	if _, err := r.ReadAt(tail[:], size-8); err != nil {
+		return fmt.Errorf("read parquet file %s: %w", name, err)
+	}
+	switch string(tail[4:]) {
+	case parquetMagic:
+	case "PARE":
+		return pqErrorf(name, 0, "encrypted Parquet footer (magic PARE): encrypted files are not supported")
+	default:
+		return pqErrorf(name, 0, "bad magic at end of file: %q, want %q (truncated file?)", tail[4:], parquetMagic)
+	}
+	footer := int64(uint32(tail[0]) | uint32(tail[1])<<8 | uint32(tail[2])<<16 | uint32(tail[3])<<24)
+	if footer == 0 || footer > size-int64(parquetMinSize) {
+		return pqErrorf(name, 0, "footer length %d does not fit in a %d-byte file (truncated file?)", footer, size)
+	}
+	return nil
+}
+
+// readBatch reads n rows of row group rg from every top-level field and normalises them.
+// first is the 0-based row of the file where the batch starts.
+func (p *pqFile) readBatch(readers []*pqarrow.ColumnReader, rg int, n, first int64) (arrow.RecordBatch, error) {
+	top := make([]arrow.Array, len(readers))
+	defer func() {
+		for _, a := range top {
+			if a != nil {
+				a.Release()
+			}
+		}
+	}()
+	for i, cr := range readers {
+		name := p.plan.top[i].Name
+		a, err := pqNextBatch(cr, n, p.mem)
+		if err != nil {
+			return nil, pqErrorf(p.name, 0, "row group %d column %s: %v", rg, name, err)
+		}
+		top[i] = a
+		if int64(a.Len()) != n {
+			return nil, pqErrorf(p.name, 0, "row group %d column %s: read %d rows, the row group has %d more (corrupt column chunk?)", rg, name, a.Len(), n)
+		}
+	}
+	cols, err := p.plan.normalise(top, p.mem)
+	if err != nil {
+		var ce *pqCellError
+		if errors.As(err, &ce) {
+			return nil, pqErrorf(p.name, first+int64(ce.row)+1, "row group %d column %s row %d: %s", rg, ce.column, first+int64(ce.row)+1, ce.msg)
+		}
+		return nil, pqErrorf(p.name, 0, "row group %d: %v", rg, err)
+	}
+	rec := array.NewRecordBatch(p.plan.schema, cols, n) // retains the columns
+	for _, c := range cols {
+		c.Release()
+	}
+	return rec, nil
+}
+
+// pqNextBatch reads up to n records from one field reader as a single array.
+func pqNextBatch(cr *pqarrow.ColumnReader, n int64, mem memory.Allocator) (arrow.Array, error) {
+	ch, err := cr.NextBatch(n)
+	if err != nil {
+		return nil, err
+	}
+	defer ch.Release()
+	chunks := ch.Chunks()
+	switch len(chunks) {
+	case 0:
+		return array.MakeArrayOfNull(mem, ch.DataType(), 0), nil
+	case 1:
+		chunks[0].Retain()
+		return chunks[0], nil
+	default:
+		return array.Concatenate(chunks, mem)
+	}
+}
+
+// pqCellError is a value that cannot be normalised; readBatch adds the file position.
+type pqCellError struct {
+	column string
+	row    int // 0-based row in the batch
+	msg    string
+}
+
+func (e *pqCellError) Error() string { return fmt.Sprintf("column %s row %d: %s", e.column, e.row, e.msg) }
+
+// pqErrorf returns an *Error (wrapping ErrBadInput) for the file; record is 1-based or 0.
+func pqErrorf(file string, record int64, format string, args ...any) error {
+	return &Error{File: file, Record: record, Msg: fmt.Sprintf(format, args...)}
+}
+
+// pqPanicError turns a panic of the Parquet library on corrupt input into an error. The stack is
+// kept in the message's last line only in short form: the library frame that failed.
+func pqPanicError(file string, p any) error {
+	return pqErrorf(file, 0, "corrupt Parquet data: reader failed: %v%s", p, pqPanicSite())
+}
+
+// pqPanicSite names the innermost library function on the stack of a recovered panic, so a
+// report of a corrupt file says where the library gave up.
+func pqPanicSite() string {
+	for _, ln := range strings.Split(string(debug.Stack()), "\n") {
+		ln = strings.TrimSpace(ln)
+		if strings.HasPrefix(ln, "github.com/apache/arrow-go/") {
+			if i := strings.LastIndexByte(ln, '('); i > 0 {
+				ln = ln[:i]
+			}
+			return " (in " + strings.TrimPrefix(ln, "github.com/apache/arrow-go/v18/") + ")"
+		}
+	}
+	return ""
+}

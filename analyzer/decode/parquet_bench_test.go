@@ -1,0 +1,109 @@
+package decode
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// pqBenchCategories is the low-cardinality string column's vocabulary (20 values).
+var pqBenchCategories = []string{"books", "music", "toys", "garden", "tools", "sports", "food", "beauty",
+	"auto", "baby", "health", "games", "office", "pets", "shoes", "home", "movies", "jewelry", "outdoor", "tech"}
+
+var pqBenchFiles sync.Map // "rows/nulls" -> []byte
+
+// pqBenchFile is the file docs/parquet-choice.md measured, at a given size: int64, float64,
+// low- and high-cardinality strings and a bool, snappy, dictionary pages, 256Ki-row row groups,
+// optionally 10% nulls in every column. Seeded, so every run reads the same bytes.
+func pqBenchFile(b *testing.B, rows int, nulls bool) []byte {
+	key := fmt.Sprint(rows, nulls)
+	if v, ok := pqBenchFiles.Load(key); ok {
+		return v.([]byte)
+	}
+	rng := rand.New(rand.NewPCG(1, 1))
+	sc := arrow.NewSchema([]arrow.Field{
+		{Name: "id", Type: arrow.PrimitiveTypes.Int64, Nullable: nulls},
+		{Name: "price", Type: arrow.PrimitiveTypes.Float64, Nullable: nulls},
+		{Name: "category", Type: arrow.BinaryTypes.String, Nullable: nulls},
+		{Name: "user", Type: arrow.BinaryTypes.String, Nullable: nulls},
+		{Name: "flag", Type: arrow.FixedWidthTypes.Boolean, Nullable: nulls},
+	}, nil)
+	bld := array.NewRecordBuilder(memory.DefaultAllocator, sc)
+	defer bld.Release()
+	isNull := func() bool { return nulls && rng.IntN(10) == 0 }
+	var recs []arrow.RecordBatch
+	for start := 0; start < rows; start += 1 << 16 {
+		for i := start; i < min(rows, start+1<<16); i++ {
+			if isNull() {
+				bld.Field(0).AppendNull()
+			} else {
+				bld.Field(0).(*array.Int64Builder).Append(int64(i)*7919 - 3_000_000)
+			}
+			if isNull() {
+				bld.Field(1).AppendNull()
+			} else {
+				bld.Field(1).(*array.Float64Builder).Append(rng.NormFloat64()*25 + 100)
+			}
+			if isNull() {
+				bld.Field(2).AppendNull()
+			} else {
+				bld.Field(2).(*array.StringBuilder).Append(pqBenchCategories[rng.IntN(len(pqBenchCategories))])
+			}
+			if isNull() {
+				bld.Field(3).AppendNull()
+			} else {
+				bld.Field(3).(*array.StringBuilder).Append(fmt.Sprintf("user-%016x", rng.Uint64()))
+			}
+			if isNull() {
+				bld.Field(4).AppendNull()
+			} else {
+				bld.Field(4).(*array.BooleanBuilder).Append(rng.IntN(3) == 0)
+			}
+		}
+		recs = append(recs, bld.NewRecordBatch())
+	}
+	data := pqWrite(b, pqWriteOpts{rowGroupRows: 1 << 18, dictionary: true}, recs...)
+	for _, r := range recs {
+		r.Release()
+	}
+	pqBenchFiles.Store(key, data)
+	return data
+}
+
+// BenchmarkReadParquet reads a whole generated file through ReadParquet (decode, normalise,
+// yield, release), one core's worth of work per op. Compare runs with:
+//
+//	go test -run '^$' -bench ReadParquet -benchmem -count 6 ./analyzer/decode/ > new.txt
+//	benchstat old.txt new.txt
+func BenchmarkReadParquet(b *testing.B) {
+	for _, size := range []struct {
+		name string
+		rows int
+	}{{"Small", 10_000}, {"Medium", 200_000}} {
+		for _, nulls := range []bool{false, true} {
+			b.Run(fmt.Sprintf("%s/nulls=%v", size.name, nulls), func(b *testing.B) {
+				data := pqBenchFile(b, size.rows, nulls)
+				b.SetBytes(int64(len(data)))
+				b.ReportAllocs()
+				b.ResetTimer()
+				for range b.N {
+					rows := 0
+					err := ReadParquet("bench.parquet", bytes.NewReader(data), 0, nil, func(_ int, rec arrow.RecordBatch) error {
+						rows += int(rec.NumRows())
+						return nil
+					})
+					if err != nil || rows != size.rows {
+						b.Fatalf("read %d rows, err %v", rows, err)
+					}
+				}
+				b.ReportMetric(float64(size.rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+			})
+		}
+	}
+}

@@ -1,0 +1,526 @@
+package decode
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math/bits"
+	"strconv"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// readStep is the least amount asked from the reader at once (64 KiB), less for small chunk sizes
+// (tests) so that a chunk does not cost far more memory than its data: see splitter.step.
+const readStep = 64 << 10
+
+var bom = []byte{0xEF, 0xBB, 0xBF}
+
+// recordScanner finds the end of the record starting at d[i]. It returns the index just past the
+// record's terminator and whether the record is blank. more reports that d ends before the record
+// does and more input is needed to decide (never when atEOF). err reports a data error found at the
+// end of the file; it is built by the splitter, which knows the numbering.
+type recordScanner func(d []byte, i int, atEOF bool) (end int, blank, more bool, err *scanError)
+
+// scanError is a data error found by a record scanner, located by offset.
+type scanError struct {
+	pos   int // offset in the scanned data where the problem starts
+	field int // 1-based field, 0 if none
+	msg   string
+}
+
+// splitter is the boundary logic shared by CSVSplitter and LineSplitter.
+type splitter struct {
+	file      string
+	r         io.Reader
+	size      int64
+	step      int // read granularity: min(readStep, max(size, 4096))
+	maxRecord int
+	scan      recordScanner
+	plainCSV  bool // CSV: lines without a quote may be taken in bulk (see bulk)
+
+	buf     []byte // unconsumed input; buf[0] is at file offset off
+	off     int64
+	eof     bool
+	readErr error // sticky I/O error, returned once buf is used up
+	line    int64 // line number of buf[0]
+	record  int64 // records before buf[0]
+	index   int
+	err     error // sticky error to return from Next
+}
+
+func newSplitter(file string, r io.Reader, size, maxRecord int, scan recordScanner) *splitter {
+	if size <= 0 {
+		size = DefaultChunkSize
+	}
+	if maxRecord <= 0 {
+		maxRecord = DefaultMaxRecordSize
+	}
+	return &splitter{file: file, r: r, size: int64(size), step: min(readStep, max(size, 4096)),
+		maxRecord: maxRecord, scan: scan, line: 1}
+}
+
+// fill reads until buf holds at least want bytes or the input ends.
+func (s *splitter) fill(want int) {
+	if s.eof || len(s.buf) >= want {
+		return
+	}
+	if cap(s.buf) < want {
+		nb := make([]byte, len(s.buf), max(want, 2*cap(s.buf), s.step))
+		copy(nb, s.buf)
+		s.buf = nb
+	}
+	for len(s.buf) < want {
+		n, err := s.r.Read(s.buf[len(s.buf):cap(s.buf)])
+		s.buf = s.buf[:len(s.buf)+n]
+		if err != nil {
+			s.eof = true
+			if !errors.Is(err, io.EOF) {
+				s.readErr = fmt.Errorf("read %s: %w", s.file, err)
+			}
+			return
+		}
+	}
+}
+
+// dropBOM skips a UTF-8 byte-order mark at the start of the stream.
+func (s *splitter) dropBOM() {
+	s.fill(len(bom))
+	if bytes.HasPrefix(s.buf, bom) {
+		s.buf = s.buf[len(bom):]
+		s.off += int64(len(bom))
+	}
+}
+
+// nextRecord scans the record at buf[pos:], reading more input as needed. It returns the end of the
+// record, or ok=false when the input is used up at pos.
+func (s *splitter) nextRecord(pos int) (end int, blank, ok bool, err error) {
+	want := pos + 1
+	for {
+		s.fill(want)
+		if pos >= len(s.buf) {
+			return pos, false, false, s.readErr
+		}
+		// A stream that failed has no end of file: a record is complete only if its terminator
+		// was read, so a broken stream is never taken for a complete one.
+		end, blank, more, serr := s.scan(s.buf, pos, s.eof && s.readErr == nil)
+		// The length check must not depend on how much was read: a record that is complete, or
+		// open at the end of the file, is measured whole; an incomplete one is at least as long
+		// as what is buffered.
+		extent := end - pos
+		if more || serr != nil {
+			extent = len(s.buf) - pos
+		}
+		if extent > s.maxRecord {
+			return 0, false, false, &Error{File: s.file, Line: s.lineAt(pos), Record: s.record + 1,
+				Msg: fmt.Sprintf("record is longer than %d bytes (unclosed quote?)", s.maxRecord)}
+		}
+		if serr != nil {
+			return 0, false, false, s.scanErr(serr)
+		}
+		if !more {
+			return end, blank, true, nil
+		}
+		if s.readErr != nil {
+			return 0, false, false, s.readErr
+		}
+		// Grow geometrically with the record so a long record is rescanned O(log n) times.
+		want = len(s.buf) + max(s.step, len(s.buf)-pos)
+	}
+}
+
+// lineAt returns the line number of buf[pos].
+func (s *splitter) lineAt(pos int) int64 {
+	return s.line + int64(bytes.Count(s.buf[:pos], []byte{'\n'}))
+}
+
+func (s *splitter) scanErr(e *scanError) error {
+	return &Error{File: s.file, Line: s.lineAt(e.pos), Record: s.record + 1, Column: e.field, Msg: e.msg}
+}
+
+// next cuts the next chunk: the records that start before the next multiple of size. Blank lines
+// of a division in which no record starts are carried into the next chunk, so the chunks' Data tile
+// the input (header and trailing blank lines aside).
+func (s *splitter) next() (Chunk, error) {
+	if s.err != nil {
+		return Chunk{}, s.err
+	}
+	c := Chunk{File: s.file, Index: s.index, FirstLine: s.line, FirstRecord: s.record + 1}
+	pos, rec0 := 0, s.record // s.record is kept current: errors number the record s.record+1
+	var err error
+	done := false
+	for !done && s.record == rec0 && err == nil {
+		limit := ((s.off+int64(pos))/s.size + 1) * s.size // records starting before limit belong here
+		s.fill(pos + int(min(limit-s.off-int64(pos), DefaultMaxRecordSize)) + s.step)
+		for s.off+int64(pos) < limit {
+			if s.plainCSV && s.bulk(&pos, int(limit-s.off)) {
+				continue
+			}
+			end, blank, ok, rerr := s.nextRecord(pos)
+			if rerr != nil {
+				err = rerr
+				break
+			}
+			if !ok {
+				done = true
+				break
+			}
+			pos = end
+			if !blank {
+				s.record++
+			}
+		}
+	}
+	if s.record > rec0 {
+		c.Data = s.buf[:pos:pos]
+		s.line += int64(bytes.Count(c.Data, []byte{'\n'}))
+		s.off += int64(pos)
+		// Hand the consumed bytes to the chunk and keep the tail in a fresh buffer.
+		rest := s.buf[pos:]
+		nb := make([]byte, len(rest), max(len(rest), int(s.size)+2*s.step))
+		copy(nb, rest)
+		s.buf = nb
+		s.index++
+		// Records before an error are still delivered; the error comes with the next call.
+		s.err = err
+		return c, nil
+	}
+	if err == nil {
+		err = io.EOF
+	}
+	s.err = err
+	return Chunk{}, err
+}
+
+// bulk is the CSV splitter's fast path. Lines holding no quote are whole records, so it advances
+// pos over buffered '\n'-terminated lines up to the first quote, stopping at the first record
+// boundary at or after lim; counting records is then counting lines and blank lines, with SIMD
+// byte searches instead of a call per record. The record holding the quote, and a last line not yet
+// terminated in the buffer, are left to the record scanner, so the boundaries are the same as
+// record by record. It reports whether pos moved.
+func (s *splitter) bulk(pos *int, lim int) bool {
+	d, p := s.buf, *pos
+	zone := len(d) // d[p:zone] holds no quote
+	if q := bytes.IndexByte(d[p:], '"'); q >= 0 {
+		zone = p + q
+	}
+	end := -1
+	if from := max(p, lim-1); from < zone {
+		if e := bytes.IndexByte(d[from:zone], '\n'); e >= 0 {
+			end = from + e + 1 // the record holding byte lim-1 ends here
+		}
+	}
+	if end < 0 {
+		ls := bytes.LastIndexByte(d[p:zone], '\n')
+		if ls < 0 {
+			return false
+		}
+		end = p + ls + 1
+	}
+	if end-p > s.maxRecord {
+		return false // a line might be too long: let the record scanner measure each
+	}
+	lines, blank := csvLines(d[p:end])
+	s.record += int64(lines - blank)
+	*pos = end
+	return true
+}
+
+// csvLines counts the '\n'-terminated lines of b and, among them, the blank ones (LF or CRLF
+// alone), eight bytes at a time: bytes.Index("\n\n") would cost a call per line.
+func csvLines(b []byte) (lines, blank int) {
+	if b[0] == '\n' || (b[0] == '\r' && len(b) > 1 && b[1] == '\n') {
+		blank++
+	}
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		m := exactByte(binary.LittleEndian.Uint64(b[i:]), '\n')
+		lines += bits.OnesCount64(m)
+		for ; m != 0; m &= m - 1 {
+			if k := i + bits.TrailingZeros64(m)>>3; blankAfter(b, k) {
+				blank++
+			}
+		}
+	}
+	for ; i < len(b); i++ {
+		if b[i] == '\n' {
+			lines++
+			if blankAfter(b, i) {
+				blank++
+			}
+		}
+	}
+	return lines, blank
+}
+
+// blankAfter reports whether the line after the '\n' at b[k] is blank and ends within b.
+func blankAfter(b []byte, k int) bool {
+	return k+1 < len(b) && (b[k+1] == '\n' || (b[k+1] == '\r' && k+2 < len(b) && b[k+2] == '\n'))
+}
+
+// exactByte returns w with the high bit set in exactly the bytes equal to c.
+func exactByte(w uint64, c byte) uint64 {
+	const lows = 0x7F7F7F7F7F7F7F7F
+	x := w ^ (0x0101010101010101 * uint64(c))
+	return ^((x&lows + lows) | x | lows)
+}
+
+// CSVOptions configures CSV reading. The zero value reads without a header, with the defaults.
+type CSVOptions struct {
+	Header        bool // the first non-blank record names the columns
+	ChunkSize     int  // bytes per division; 0 means DefaultChunkSize
+	MaxRecordSize int  // longest record accepted, in bytes; 0 means DefaultMaxRecordSize
+}
+
+// DefaultCSVOptions returns the options of dataset_format {"csv":{}}: a header (the SDK's default,
+// contract §3.1), 4 MiB chunks, 64 MiB records at most.
+func DefaultCSVOptions() CSVOptions {
+	return CSVOptions{Header: true, ChunkSize: DefaultChunkSize, MaxRecordSize: DefaultMaxRecordSize}
+}
+
+// Validate reports every invalid option at once.
+func (o CSVOptions) Validate() error {
+	var errs []error
+	if o.ChunkSize < 0 {
+		errs = append(errs, fmt.Errorf("csv options: chunk size %d is negative", o.ChunkSize))
+	}
+	if o.MaxRecordSize < 0 {
+		errs = append(errs, fmt.Errorf("csv options: max record size %d is negative", o.MaxRecordSize))
+	}
+	return errors.Join(errs...)
+}
+
+// CSVSplitter cuts a CSV stream into chunks of whole records, aware of quoted line breaks.
+type CSVSplitter struct {
+	s    *splitter
+	cols []string
+}
+
+// NewCSVSplitter prepares to split r (named file in errors). It drops a leading byte-order mark and
+// reads the first non-blank record eagerly: with opts.Header it is consumed as the header, without
+// a header it is only peeked to count the fields. Errors: invalid options, an I/O error, or an
+// *Error in that first record (an unclosed quote, invalid UTF-8).
+func NewCSVSplitter(file string, r io.Reader, opts CSVOptions) (*CSVSplitter, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, fmt.Errorf("read %s: %w", file, err)
+	}
+	s := newSplitter(file, r, opts.ChunkSize, opts.MaxRecordSize, csvRecordEnd)
+	s.plainCSV = true
+	s.dropBOM()
+	// Skip blank lines up to the first record.
+	pos := 0
+	var end int
+	for {
+		e, blank, ok, err := s.nextRecord(pos)
+		if err != nil {
+			return nil, headerErr(err, opts.Header)
+		}
+		if !ok {
+			if opts.Header {
+				s.consume(pos)
+			}
+			return &CSVSplitter{s: s}, nil // empty input: no columns, no chunks
+		}
+		if !blank {
+			end = e
+			break
+		}
+		pos = e
+	}
+	p := csvParser{file: file, d: s.buf[pos:end], mem: memory.DefaultAllocator, collect: true}
+	_, err := p.parse(s.lineAt(pos), 1, 1)
+	if p.extra != nil {
+		p.extra.release()
+	}
+	if err != nil {
+		return nil, headerErr(err, opts.Header)
+	}
+	cs := &CSVSplitter{s: s}
+	if opts.Header {
+		cs.cols = headerNames(p.fields)
+		s.consume(end)
+	} else {
+		cs.cols = make([]string, len(p.fields))
+		for k := range cs.cols {
+			cs.cols[k] = "_c" + strconv.Itoa(k)
+		}
+	}
+	return cs, nil
+}
+
+// consume drops the first n bytes of the buffer (header and leading blank lines).
+func (s *splitter) consume(n int) {
+	s.line = s.lineAt(n)
+	s.off += int64(n)
+	s.buf = s.buf[n:]
+}
+
+// headerErr marks an error in the first record as a header error when there is a header.
+func headerErr(err error, header bool) error {
+	var e *Error
+	if header && errors.As(err, &e) {
+		e.Record = 0
+		e.Msg = "header: " + e.Msg
+	}
+	return err
+}
+
+// headerNames applies Spark's header clean-up: an empty name becomes _c<i>; names that occur more
+// than once, compared case-insensitively (spark.sql.caseSensitive=false), get their position
+// appended. Positions are 0-based.
+func headerNames(raw []string) []string {
+	seen := make(map[string]int, len(raw))
+	for _, v := range raw {
+		if v != "" {
+			seen[strings.ToLower(v)]++
+		}
+	}
+	names := make([]string, len(raw))
+	for k, v := range raw {
+		switch {
+		case v == "":
+			names[k] = "_c" + strconv.Itoa(k)
+		case seen[strings.ToLower(v)] > 1:
+			names[k] = v + strconv.Itoa(k)
+		default:
+			names[k] = v
+		}
+	}
+	return names
+}
+
+// Columns returns the column names: the header's, or _c0.._c<n-1> after the first record's field
+// count without a header. An empty input has no columns.
+func (c *CSVSplitter) Columns() []string { return c.cols }
+
+// Next returns the next chunk, io.EOF after the last one.
+func (c *CSVSplitter) Next() (Chunk, error) { return c.s.next() }
+
+// csvRecordEnd is the CSV record scanner. It mirrors csvParser.parse exactly in where records end.
+// Most lines hold no quote; for them the end is the next '\n' (found with bytes.IndexByte). Lines with
+// a quote go through the full state machine.
+func csvRecordEnd(d []byte, i int, atEOF bool) (end int, blank, more bool, err *scanError) {
+	n := len(d)
+	switch d[i] {
+	case '\n':
+		return i + 1, true, false, nil
+	case '\r':
+		if i+1 == n {
+			if atEOF {
+				return n, true, false, nil
+			}
+			return 0, false, true, nil
+		}
+		if d[i+1] == '\n' {
+			return i + 2, true, false, nil
+		}
+	}
+	nl := bytes.IndexByte(d[i:], '\n')
+	line := d[i:]
+	if nl >= 0 {
+		line = line[:nl]
+	}
+	if bytes.IndexByte(line, '"') < 0 {
+		if nl >= 0 {
+			return i + nl + 1, false, false, nil
+		}
+		if atEOF {
+			return n, false, false, nil
+		}
+		return 0, false, true, nil
+	}
+	return csvRecordEndSlow(d, i, atEOF)
+}
+
+// csvRecordEndSlow walks the fields of a record that contains a quote.
+func csvRecordEndSlow(d []byte, i int, atEOF bool) (end int, blank, more bool, err *scanError) {
+	n := len(d)
+	field := 1
+	for {
+		if i < n && d[i] == '"' {
+			q := i
+			i++
+		quoted:
+			for {
+				if i >= n {
+					if atEOF {
+						return 0, false, false, &scanError{pos: q, field: field,
+							msg: "unbalanced quote: quoted field is not closed before the end of the file"}
+					}
+					return 0, false, true, nil
+				}
+				switch d[i] {
+				case '\\':
+					if i+1 >= n {
+						i++ // unbalanced at EOF, or needs more
+						continue
+					}
+					if d[i+1] == '"' || d[i+1] == '\\' {
+						i += 2
+					} else {
+						i++
+					}
+				case '"':
+					if i+1 >= n {
+						if atEOF {
+							return n, false, false, nil
+						}
+						return 0, false, true, nil
+					}
+					switch d[i+1] {
+					case '"':
+						i += 2
+					case ',':
+						i += 2
+						field++
+						break quoted
+					case '\n':
+						return i + 2, false, false, nil
+					case '\r':
+						if i+2 >= n {
+							if atEOF {
+								return n, false, false, nil
+							}
+							return 0, false, true, nil
+						}
+						if d[i+2] == '\n' {
+							return i + 3, false, false, nil
+						}
+						i++ // stray: the quote is data, continue unquoted
+						goto unquoted
+					default:
+						i++
+						goto unquoted
+					}
+				default:
+					// Skip to the next quote or backslash.
+					j := bytes.IndexAny(d[i:], "\"\\")
+					if j < 0 {
+						i = n
+					} else {
+						i += j
+					}
+				}
+			}
+			continue
+		}
+	unquoted:
+		for i < n && d[i] != ',' && d[i] != '\n' {
+			i++
+		}
+		if i == n {
+			if atEOF {
+				return n, false, false, nil
+			}
+			return 0, false, true, nil
+		}
+		if d[i] == '\n' {
+			return i + 1, false, false, nil
+		}
+		i++
+		field++
+	}
+}

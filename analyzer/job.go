@@ -1,0 +1,264 @@
+// Package analyzer runs one Model Monitor job from its configuration to its output files: the
+// baseline ("suggest baseline") job writes statistics.json and constraints.json; every job ends
+// by writing its outcome to the message file (contract §9).
+//
+// Data flows one way: source (list and open files) → decode (chunks → Arrow record batches) →
+// stats (per-column accumulators, merged in input order) → checks (suggest / evaluate) →
+// sagemaker (the JSON files) → the output directory.
+package analyzer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+	"unicode/utf8"
+
+	"github.com/driftwatch/driftwatch/analyzer/checks"
+	"github.com/driftwatch/driftwatch/analyzer/decode"
+	"github.com/driftwatch/driftwatch/analyzer/jackson"
+	"github.com/driftwatch/driftwatch/analyzer/sagemaker"
+	"github.com/driftwatch/driftwatch/analyzer/source"
+)
+
+// Logger receives the job's progress lines.
+type Logger interface {
+	Printf(format string, args ...any)
+}
+
+// Status is a job outcome (contract §9; the MonitoringExecutionStatus names).
+type Status uint8
+
+// The outcomes.
+const (
+	Completed Status = iota
+	CompletedWithViolations
+	Failed
+	Stopped
+)
+
+func (s Status) String() string {
+	switch s {
+	case Completed:
+		return "Completed"
+	case CompletedWithViolations:
+		return "CompletedWithViolations"
+	case Failed:
+		return "Failed"
+	case Stopped:
+		return "Stopped"
+	}
+	return "Status(?)"
+}
+
+// Exit codes of the binary, one per outcome class (docs/outcomes.md).
+const (
+	ExitOK       = 0 // Completed or CompletedWithViolations
+	ExitFailed   = 1 // bad input, missing files, broken baseline: the job ended Failed
+	ExitConfig   = 2 // invalid configuration or command line
+	ExitInternal = 3 // a bug: an impossible state was reached
+	ExitStopped  = 143
+)
+
+// Error classes, testable with errors.Is; each maps to one outcome and exit code.
+var (
+	ErrConfig   = errors.New("invalid configuration")
+	ErrStopped  = errors.New("stopped")
+	ErrInternal = errors.New("internal error")
+)
+
+// Outcome is how a job ended.
+type Outcome struct {
+	Status     Status
+	Violations int
+	// Message is what the message file holds (at most MaxMessageBytes).
+	Message string
+	Err     error
+}
+
+// ExitCode maps the outcome to the process exit code.
+func (o Outcome) ExitCode() int {
+	switch {
+	case o.Status == Completed || o.Status == CompletedWithViolations:
+		return ExitOK
+	case o.Status == Stopped:
+		return ExitStopped
+	case errors.Is(o.Err, ErrConfig):
+		return ExitConfig
+	case errors.Is(o.Err, ErrInternal):
+		return ExitInternal
+	}
+	return ExitFailed
+}
+
+// MaxMessageBytes is the part of the message file SageMaker keeps as ExitMessage / FailureReason.
+const MaxMessageBytes = 1024
+
+// Output file names (contract §1.2).
+const (
+	StatisticsFile  = "statistics.json"
+	ConstraintsFile = "constraints.json"
+	ViolationsFile  = "constraint_violations.json"
+)
+
+// Run executes the job cfg describes and writes the message file (cfg.OutputMessageFile; none when
+// empty). It never panics on bad input: every problem becomes a Failed outcome naming the file,
+// line and what was expected.
+func Run(ctx context.Context, cfg Config, log Logger) (out Outcome) {
+	start := time.Now()
+	defer func() {
+		if r := recover(); r != nil {
+			out = failed(fmt.Errorf("%w: %v", ErrInternal, r))
+		}
+		if (out.Status == Failed || out.Status == Stopped) && cfg.OutputPath != "" {
+			// No output of a failed or stopped job may pass for a result, nor may a stale one.
+			if err := removeOutputs(cfg.OutputPath, cfg.outputFiles()...); err != nil {
+				log.Printf("%v", err)
+			}
+		}
+		if cfg.OutputMessageFile != "" {
+			if err := writeFileAtomic(cfg.OutputMessageFile, []byte(out.Message)); err != nil {
+				log.Printf("cannot write the message file %s: %v", cfg.OutputMessageFile, err)
+				if out.Status != Failed {
+					out = failed(fmt.Errorf("write message file: %w", err))
+				}
+			}
+		}
+		log.Printf("%s (%.3fs)", out.Message, time.Since(start).Seconds())
+	}()
+	if err := cfg.Validate(); err != nil {
+		return failed(fmt.Errorf("%w: %w", ErrConfig, err))
+	}
+	log.Printf("Performing analysis with input:\n%s", cfg.Describe())
+	switch {
+	case cfg.AnalysisType != "":
+		return failed(fmt.Errorf("%w: analysis_type %s is not implemented yet", ErrConfig, cfg.AnalysisType))
+	case cfg.BaselineConstraints != "" || cfg.BaselineStatistics != "":
+		return runMonitor(ctx, &cfg, log)
+	}
+	return runBaseline(ctx, &cfg, log)
+}
+
+func failed(err error) Outcome {
+	st := Failed
+	if errors.Is(err, context.Canceled) || errors.Is(err, ErrStopped) {
+		st = Stopped
+		err = fmt.Errorf("%w: %w", ErrStopped, err)
+	}
+	prefix := "Error: "
+	if st == Stopped {
+		prefix = "Stopped: "
+	}
+	return Outcome{Status: st, Message: truncate(prefix+err.Error(), MaxMessageBytes), Err: err}
+}
+
+// truncate cuts s to at most n bytes without splitting a UTF-8 sequence.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	for len(s) > 0 && !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+func completed(violations int) Outcome {
+	if violations == 0 {
+		return Outcome{Status: Completed, Message: "Completed: Job completed successfully with no violations."}
+	}
+	return Outcome{Status: CompletedWithViolations, Violations: violations,
+		Message: fmt.Sprintf("CompletedWithViolations: Job completed successfully with %d violations.", violations)}
+}
+
+// outputFiles are the files the job writes in output_path.
+func (c *Config) outputFiles() []string {
+	if c.BaselineConstraints != "" || c.BaselineStatistics != "" {
+		return []string{StatisticsFile, ViolationsFile, DetailsFile}
+	}
+	return []string{StatisticsFile, ConstraintsFile}
+}
+
+func runBaseline(ctx context.Context, cfg *Config, log Logger) Outcome {
+	// Stale outputs of an earlier run must not survive a failed one and pass for its result.
+	if err := removeOutputs(cfg.OutputPath, cfg.outputFiles()...); err != nil {
+		return failed(err)
+	}
+	files, err := source.List(cfg.DatasetSource)
+	if err != nil {
+		return failed(err)
+	}
+	log.Printf("Files to process: %d file(s) under %s", len(files), cfg.DatasetSource)
+	ds, err := profileDataset(ctx, cfg, files, nil, log)
+	if err != nil {
+		return failed(err)
+	}
+	prof, columns := ds.profile, ds.columns
+	if prof.Rows == 0 {
+		return failed(fmt.Errorf("%w: dataset_source %s has no data rows (%d file(s) read)", decode.ErrBadInput, cfg.DatasetSource, len(files)))
+	}
+	features := orderFeatures(prof.Features(), columns)
+	log.Printf("Profiled %d rows and %d columns", prof.Rows, len(features))
+	cons := checks.Suggest(features, checks.SuggestOptions{CategoricalDriftMethod: cfg.CategoricalDriftMethod})
+	if err := writeJSON(cfg.OutputPath, ConstraintsFile, cons.Document()); err != nil {
+		return failed(err)
+	}
+	if err := writeJSON(cfg.OutputPath, StatisticsFile, sagemaker.StatisticsDocument(prof.Rows, features)); err != nil {
+		return failed(err)
+	}
+	if err := ctx.Err(); err != nil {
+		return failed(err)
+	}
+	return completed(0)
+}
+
+// writeJSON writes doc as name in dir, in the real container's layout with a trailing newline
+// (the housing files end with one), through a temporary file and a rename.
+func writeJSON(dir, name string, doc jackson.Value) error {
+	b, err := jackson.Marshal(doc)
+	if err != nil {
+		return fmt.Errorf("%w: encode %s: %w", ErrInternal, name, err)
+	}
+	return writeFileAtomic(filepath.Join(dir, name), append(b, '\n'))
+}
+
+// writeFileAtomic writes data to a temporary file beside path and renames it into place, so a
+// reader never sees a partial file.
+func writeFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create output directory %s: %w", dir, err)
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	_, werr := f.Write(data)
+	cerr := f.Close()
+	if err := errors.Join(werr, cerr); err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Chmod(f.Name(), 0o644); err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+func removeOutputs(dir string, names ...string) error {
+	var errs []error
+	for _, n := range names {
+		if err := os.Remove(filepath.Join(dir, n)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, fmt.Errorf("remove stale %s: %w", n, err))
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,6 @@
+//go:build !invariants
+
+package kll
+
+// invariants is false in normal builds: the checks in invariants.go compile away.
+const invariants = false
