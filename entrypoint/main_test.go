@@ -1,0 +1,209 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var binary string
+
+// TestMain builds the real binary once; the tests run it as a user or a scheduler would.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "driftwatch-bin")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "driftwatch")
+	cmd := exec.Command("go", "build", "-o", binary, ".")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func housing(t *testing.T) string {
+	dir := filepath.Join("..", "..", "shared", "conformance", "aai540-scottreidux-housing")
+	if _, err := os.Stat(dir); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("conformance data missing in CI: %v", err)
+		}
+		t.Skipf("conformance data not beside the checkout (%v): skipping", err)
+	}
+	return dir
+}
+
+func exitCode(err error) int {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode()
+	}
+	if err != nil {
+		return -1
+	}
+	return 0
+}
+
+func sameFiles(t *testing.T, gotDir, wantDir string, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		got, err := os.ReadFile(filepath.Join(gotDir, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := os.ReadFile(filepath.Join(wantDir, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s differs from %s", filepath.Join(gotDir, n), filepath.Join(wantDir, n))
+		}
+	}
+}
+
+// TestContainerMode runs the binary with no arguments and the environment contract, as SageMaker
+// does, with GOMAXPROCS=1 and with every core: the files are the real container's, byte for byte.
+func TestContainerMode(t *testing.T) {
+	dir := housing(t)
+	for _, procs := range []string{"1", ""} {
+		out := t.TempDir()
+		cmd := exec.Command(binary)
+		cmd.Env = []string{
+			"dataset_source=" + dir + "/train_data.csv",
+			`dataset_format={"csv": {"header": true, "output_columns_position": "START"}}`,
+			"output_path=" + out, "publish_cloudwatch_metrics=Disabled",
+			"output_message_file=" + filepath.Join(out, "message"),
+			"GOMAXPROCS=" + procs,
+		}
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("GOMAXPROCS=%q: %v\n%s", procs, err, b)
+		}
+		sameFiles(t, out, dir, "statistics.json", "constraints.json")
+		if m, _ := os.ReadFile(filepath.Join(out, "message")); string(m) != "Completed: Job completed successfully with no violations." {
+			t.Errorf("message %q", m)
+		}
+	}
+}
+
+func TestCLIBaseline(t *testing.T) {
+	dir := housing(t)
+	out := t.TempDir()
+	b, err := exec.Command(binary, "baseline", "--dataset", dir+"/train_data.csv", "--format", "csv", "--header=true", "--output", out).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	sameFiles(t, out, dir, "statistics.json", "constraints.json")
+}
+
+func TestUsage(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"baseline", "-h"}, 0, "--dataset"},
+		{[]string{"monitor", "-h"}, 0, "-fail-on-violations"},
+		{[]string{"help"}, 0, "container mode"},
+		{[]string{"frobnicate"}, 2, "unknown command"},
+		{[]string{"baseline", "--format", "xml", "--dataset", "x", "--output", "y"}, 2, "unknown --format"},
+		{[]string{"monitor", "--dataset", "x", "--output", "y"}, 2, "baseline-constraints"},
+	} {
+		b, err := exec.Command(binary, c.args...).CombinedOutput()
+		if exitCode(err) != c.code || !strings.Contains(string(b), c.want) {
+			t.Errorf("%v: exit %d, output %q; want exit %d mentioning %q", c.args, exitCode(err), b, c.code, c.want)
+		}
+	}
+}
+
+// TestFailOnViolations: monitor exits 4 with --fail-on-violations when violations are found, 0
+// without the flag, and 0 on clean data.
+func TestFailOnViolations(t *testing.T) {
+	sc := filepath.Join("..", "analyzer", "testdata", "scenarios")
+	base := t.TempDir()
+	if b, err := exec.Command(binary, "baseline", "--dataset", sc+"/baseline.csv", "--output", base).CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	run := func(scenario string, flags ...string) int {
+		args := append([]string{"monitor", "--dataset", sc + "/" + scenario + "/current.csv", "--format", "csv",
+			"--baseline-statistics", base + "/statistics.json", "--baseline-constraints", base + "/constraints.json", "--output", t.TempDir()}, flags...)
+		_, err := exec.Command(binary, args...).CombinedOutput()
+		return exitCode(err)
+	}
+	if c := run("numeric_drift", "--fail-on-violations"); c != 4 {
+		t.Errorf("drifted data with --fail-on-violations: exit %d, want 4", c)
+	}
+	if c := run("numeric_drift"); c != 0 {
+		t.Errorf("drifted data without the flag: exit %d, want 0", c)
+	}
+	if c := run("clean", "--fail-on-violations"); c != 0 {
+		t.Errorf("clean data: exit %d, want 0", c)
+	}
+}
+
+// TestSIGTERM: SageMaker and Kubernetes stop a job with SIGTERM. The job must end within 5 s as
+// Stopped, say so in the message file, exit 143, and leave no output that looks complete.
+func TestSIGTERM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes a large input")
+	}
+	in := t.TempDir()
+	var block bytes.Buffer
+	block.WriteString("a,b,c,d\n")
+	for i := 0; i < 20000; i++ {
+		fmt.Fprintf(&block, "%d,%d.5,name%d,%t\n", i, i*7, i%1000, i%3 == 0)
+	}
+	f, err := os.Create(filepath.Join(in, "big.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write(block.Bytes())
+	body := block.Bytes()[len("a,b,c,d\n"):]
+	for written := 0; written < 400<<20; written += len(body) {
+		f.Write(body)
+	}
+	f.Close()
+	out := t.TempDir()
+	msg := filepath.Join(out, "message")
+	cmd := exec.Command(binary)
+	cmd.Env = []string{"dataset_source=" + in, `dataset_format={"csv": {"header": true}}`, "output_path=" + out, "output_message_file=" + msg}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(700 * time.Millisecond)
+	sent := time.Now()
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if took := time.Since(sent); took > 5*time.Second {
+			t.Errorf("stopped after %v, want < 5s", took)
+		}
+		if c := exitCode(err); c != 143 {
+			t.Fatalf("exit %d, want 143 (the job may have finished before the signal)", c)
+		}
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("still running 10 s after SIGTERM")
+	}
+	m, _ := os.ReadFile(msg)
+	if !strings.HasPrefix(string(m), "Stopped: ") {
+		t.Errorf("message %q", m)
+	}
+	for _, n := range []string{"statistics.json", "constraints.json"} {
+		if _, err := os.Stat(filepath.Join(out, n)); err == nil {
+			t.Errorf("%s written by a stopped job", n)
+		}
+	}
+}
