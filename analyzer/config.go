@@ -244,6 +244,9 @@ func ConfigFromEnv(env Env, processingJobConfig string) (Config, error) {
 	default:
 		errs = append(errs, fmt.Errorf("publish_cloudwatch_metrics must be Enabled or Disabled, got %q", v))
 	}
+	if err := c.deriveWindow(vars, time.Now()); err != nil {
+		errs = append(errs, err)
+	}
 	if v, ok := vars["dataset_format"]; ok && v != "" {
 		f, err := ParseFormat(v)
 		if err != nil {
@@ -262,6 +265,7 @@ var EnvKeys = []string{
 	"categorical_drift_method", "baseline_statistics", "baseline_constraints", "analysis_type",
 	"start_time", "end_time", "metric_time", "sagemaker_endpoint_name",
 	"sagemaker_monitoring_schedule_name", "output_message_file", "cloudwatch_metrics_directory",
+	envWindow, envWindowOffset, envNow,
 }
 
 // Validate reports every problem of the configuration at once.

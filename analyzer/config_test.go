@@ -77,3 +77,41 @@ func TestConfigFromEnv(t *testing.T) {
 		t.Errorf("broken processingjobconfig.json: %v", err)
 	}
 }
+
+func TestDeriveWindow(t *testing.T) {
+	cases := []struct {
+		env        map[string]string
+		start, end string
+		err        string
+	}{
+		{env: map[string]string{"DRIFTWATCH_WINDOW": "previous-hour", "DRIFTWATCH_NOW": "2026-11-01T22:05:00Z"}, start: "2026-11-01T21:00:00Z", end: "2026-11-01T22:00:00Z"},
+		{env: map[string]string{"DRIFTWATCH_WINDOW": "PT1H", "DRIFTWATCH_WINDOW_OFFSET": "-PT1H", "DRIFTWATCH_NOW": "2026-11-01T22:05:00Z"}, start: "2026-11-01T20:00:00Z", end: "2026-11-01T21:00:00Z"},
+		// The docs' daily example: a run at 05:00 on 2020-02-20 analyses the previous day up to 05:00.
+		{env: map[string]string{"DRIFTWATCH_WINDOW": "P1D", "DRIFTWATCH_WINDOW_OFFSET": "PT5H", "DRIFTWATCH_NOW": "2020-02-20T05:10:00Z"}, start: "2020-02-19T05:00:00Z", end: "2020-02-20T05:00:00Z"},
+		{env: map[string]string{"DRIFTWATCH_WINDOW": "previous-day", "DRIFTWATCH_NOW": "2026-11-01T00:30:00Z"}, start: "2026-10-31T00:00:00Z", end: "2026-11-01T00:00:00Z"},
+		{env: map[string]string{"DRIFTWATCH_WINDOW": "PT1H", "start_time": "2026-01-01T00:00:00Z", "end_time": "2026-01-01T02:00:00Z"}, start: "2026-01-01T00:00:00Z", end: "2026-01-01T02:00:00Z"},
+		{env: map[string]string{"DRIFTWATCH_WINDOW": "PT90M"}, err: "DRIFTWATCH_WINDOW"},
+		{env: map[string]string{"DRIFTWATCH_WINDOW": "hourly"}, err: "DRIFTWATCH_WINDOW"},
+		{env: map[string]string{"DRIFTWATCH_WINDOW": "PT1H", "DRIFTWATCH_WINDOW_OFFSET": "1h"}, err: "DRIFTWATCH_WINDOW_OFFSET"},
+	}
+	for _, c := range cases {
+		env := map[string]string{"dataset_source": "x", "output_path": "y", "dataset_format": `{"csv": {}}`}
+		for k, v := range c.env {
+			env[k] = v
+		}
+		cfg, err := ConfigFromEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok }, filepath.Join(t.TempDir(), "absent"))
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%v: error %v, want %q", c.env, err, c.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%v: %v", c.env, err)
+			continue
+		}
+		if cfg.StartTime != c.start || cfg.EndTime != c.end {
+			t.Errorf("%v: window %s–%s, want %s–%s", c.env, cfg.StartTime, cfg.EndTime, c.start, c.end)
+		}
+	}
+}

@@ -106,6 +106,11 @@ const (
 	reasonMismatch     = "row count mismatch between endpointInput and endpointOutput"
 )
 
+var (
+	reasonWide  = "row wider than " + strconv.Itoa(maxFields) + " fields"
+	reasonLarge = "record holds more than " + strconv.Itoa(maxNodes) + " JSON values"
+)
+
 // sideInfo holds the fixed texts of one side.
 type sideInfo struct {
 	name                                   string
@@ -168,6 +173,9 @@ func (rp *recordParser) record(ln []byte, checkUTF8 bool) (outcome, string) {
 		return unusable, reasonUTF8
 	}
 	root, ok := p.parseOne(ln)
+	if p.tooBig {
+		return unusable, reasonLarge
+	}
 	if !ok || p.nodes[root].kind != kObj {
 		return unusable, reasonJSON
 	}
@@ -192,12 +200,21 @@ func (rp *recordParser) record(ln []byte, checkUTF8 bool) (outcome, string) {
 			return unusable, reason
 		}
 	}
-	a, b := rp.rows[0].rows(), rp.rows[1].rows()
+	ra, rb := &rp.rows[0], &rp.rows[1]
+	a, b := ra.rows(), rb.rows()
 	switch {
+	case ra.wide || rb.wide:
+		return unusable, reasonWide
 	case a == 0 && b == 0:
 		return unusable, reasonNoData
 	case a != b && a != 0 && b != 0:
 		return unusable, reasonMismatch
+	case a == b && ra.width()+rb.width() > maxFields:
+		for r := range a {
+			if len(ra.row(r))+len(rb.row(r)) > maxFields {
+				return unusable, reasonWide
+			}
+		}
 	}
 	return rowsOK, ""
 }
@@ -283,6 +300,9 @@ func (rp *recordParser) side(cd int32, si *sideInfo, out *sideRows) string {
 	} else {
 		var ok bool
 		rp.roots, ok = p.parseSeq(payload, rp.roots[:0])
+		if p.tooBig {
+			return reasonLarge
+		}
 		if !ok {
 			return reasonPayloadJSON
 		}

@@ -9,6 +9,12 @@ import (
 // input cannot exhaust the stack.
 const maxDepth = 10000
 
+// maxNodes bounds the JSON values of one record, envelope and payloads together (4194304, 256 MiB
+// of nodes). A real-time endpoint accepts payloads up to 6 MB, which hold at most about 3 million
+// values ("1,1,…"), so no real record comes near; without a bound a 64 MiB line (decode's longest
+// record) of tiny values would take 2 GiB of nodes.
+const maxNodes = 1 << 22
+
 // kind is the JSON type of a node.
 type kind uint8
 
@@ -50,18 +56,20 @@ var strPlain = func() (t [256]bool) {
 // (old backing arrays stay valid after a reallocation because nothing writes to them again), so
 // one reset per record makes the parser allocation-free in steady state.
 type parser struct {
-	nodes []node
-	buf   []byte  // unescaped strings, decoded BASE64, compact JSON text: scratch for one record
-	order []int32 // stack of object members being sorted (flattenObject)
-	d     []byte
-	i     int
-	depth int
+	nodes  []node
+	buf    []byte  // unescaped strings, decoded BASE64, compact JSON text: scratch for one record
+	order  []int32 // stack of object members being sorted (flattenObject)
+	d      []byte
+	i      int
+	depth  int
+	tooBig bool // maxNodes was reached: the parse failed for size, not syntax
 }
 
 // reset forgets the previous record.
 func (p *parser) reset() {
 	p.nodes = p.nodes[:0]
 	p.buf = p.buf[:0]
+	p.tooBig = false
 }
 
 func (p *parser) ws() {
@@ -113,6 +121,10 @@ func (p *parser) newNode(k kind) int32 {
 func (p *parser) value() (int32, bool) {
 	d := p.d
 	if p.i >= len(d) {
+		return -1, false
+	}
+	if len(p.nodes) >= maxNodes { // every value makes exactly one node, here or in container
+		p.tooBig = true
 		return -1, false
 	}
 	switch c := d[p.i]; c {

@@ -109,6 +109,14 @@ func refRecord(ln []byte, opt Options) (rows [][]string, reason string, outside 
 		}
 		got[k] = r
 	}
+	const wide = "row wider than 20480 fields" // Spark's maxColumns default
+	for _, rows := range got {
+		for _, r := range rows {
+			if len(r) > 20480 {
+				return nil, wide, false
+			}
+		}
+	}
 	a, b := got[0], got[1]
 	switch {
 	case len(a) == 0 && len(b) == 0:
@@ -121,6 +129,9 @@ func refRecord(ln []byte, opt Options) (rows [][]string, reason string, outside 
 		return nil, "row count mismatch between endpointInput and endpointOutput", false
 	}
 	for i := range a {
+		if len(a[i])+len(b[i]) > 20480 {
+			return nil, wide, false
+		}
 		rows = append(rows, append(slices.Clone(a[i]), b[i]...))
 	}
 	return rows, "", false

@@ -11,15 +11,45 @@ type field struct {
 	null bool
 }
 
+// maxFields bounds the fields of one row (20480: the default of Spark's CSV option maxColumns,
+// CSVOptions.scala). A batch holds max width × rows cells, so without a bound one garbage record
+// among many narrow ones would make every row of its chunk as wide.
+const maxFields = 20480
+
 // sideRows holds the rows decoded from one side of a record: row r is fields[ends[r-1]:ends[r]].
 type sideRows struct {
 	fields []field
 	ends   []int
+	wide   bool // a row would exceed maxFields; fields beyond it were not stored
 }
 
 func (s *sideRows) reset() {
 	s.fields = s.fields[:0]
 	s.ends = s.ends[:0]
+	s.wide = false
+}
+
+// push appends a field to the current row unless the row is full.
+func (s *sideRows) push(f field) {
+	start := 0
+	if len(s.ends) > 0 {
+		start = s.ends[len(s.ends)-1]
+	}
+	if len(s.fields)-start >= maxFields {
+		s.wide = true
+		return
+	}
+	s.fields = append(s.fields, f)
+}
+
+// width returns the field count of the widest row.
+func (s *sideRows) width() int {
+	w, start := 0, 0
+	for _, e := range s.ends {
+		w = max(w, e-start)
+		start = e
+	}
+	return w
 }
 
 func (s *sideRows) rows() int { return len(s.ends) }
@@ -98,7 +128,7 @@ func (p *parser) csvRows(d []byte, out *sideRows) bool {
 					i = j
 				}
 				v := p.buf[b0:len(p.buf):len(p.buf)]
-				out.fields = append(out.fields, field{v: v, null: len(v) == 0})
+				out.push(field{v: v, null: len(v) == 0})
 			} else {
 				j := i
 				for j < n && d[j] != ',' && d[j] != '\n' {
@@ -108,7 +138,7 @@ func (p *parser) csvRows(d []byte, out *sideRows) bool {
 				if e > i && d[e-1] == '\r' && (j == n || d[j] == '\n') {
 					e--
 				}
-				out.fields = append(out.fields, field{v: d[i:e], null: e == i})
+				out.push(field{v: d[i:e], null: e == i})
 				i = j
 			}
 			if i >= n {
@@ -117,7 +147,7 @@ func (p *parser) csvRows(d []byte, out *sideRows) bool {
 			if d[i] == ',' {
 				i++
 				if i == n { // a trailing separator: one more, empty field
-					out.fields = append(out.fields, field{null: true})
+					out.push(field{null: true})
 					break
 				}
 				continue
@@ -203,7 +233,7 @@ func (p *parser) flatten(v int32, out *sideRows) {
 	nd := &p.nodes[v]
 	switch nd.kind {
 	case kNull:
-		out.fields = append(out.fields, field{null: true})
+		out.push(field{null: true})
 	case kObj:
 		p.flattenObject(v, out)
 	case kArr:
@@ -217,14 +247,14 @@ func (p *parser) flatten(v int32, out *sideRows) {
 		if !scalars {
 			b0 := len(p.buf)
 			p.buf = appendCompact(p.buf, nd.val)
-			out.fields = append(out.fields, field{v: p.buf[b0:len(p.buf):len(p.buf)]})
+			out.push(field{v: p.buf[b0:len(p.buf):len(p.buf)]})
 			return
 		}
 		for c := nd.first; c >= 0; c = p.nodes[c].next {
 			p.flatten(c, out)
 		}
 	default:
-		out.fields = append(out.fields, field{v: nd.val})
+		out.push(field{v: nd.val})
 	}
 }
 

@@ -426,3 +426,79 @@ func TestNestingLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestLimits: a row may hold 20480 fields (Spark's maxColumns default), not one more, whether one
+// side or the pair is that wide; a record may hold 4194304 JSON values.
+func TestLimits(t *testing.T) {
+	fields := func(n int) string { return strings.TrimSuffix(strings.Repeat("1,", n), ",") }
+	cases := []struct {
+		name    string
+		in, out *sd
+		ok      bool
+	}{
+		{"one side at the limit", csvSide(fields(20480)), nil, true},
+		{"one side over", csvSide(fields(20481)), nil, false},
+		{"JSON side over", jsonSide("[" + fields(20481) + "]"), nil, false},
+		{"pair at the limit", csvSide(fields(20000)), csvSide(fields(480)), true},
+		{"pair over", csvSide(fields(20000)), jsonSide("[" + fields(481) + "]"), false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			data := line("", c.in, c.out)
+			got, sum := parseString(t, data, Options{})
+			if c.ok != (sum.Rows == 1) || !c.ok && sum.Reasons["row wider than 20480 fields"] != 1 {
+				t.Errorf("summary %+v", sum)
+			}
+			if c.ok && len(got[0]) != 20480 {
+				t.Errorf("%d columns", len(got[0]))
+			}
+			checkOracle(t, data, Options{}, got, sum)
+		})
+	}
+	if testing.Short() {
+		t.Skip("the JSON value limit needs 256 MiB")
+	}
+	// Count the envelope's values with encoding/json's tokenizer: every token but a closing
+	// delimiter starts one value (keys are not values: a key token is followed by its value).
+	env := 0
+	dec := json.NewDecoder(strings.NewReader(line("", jsonSide("0"), nil)))
+	inObj := []bool{}
+	expectKey := false
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			break
+		}
+		switch tok {
+		case json.Delim('}'), json.Delim(']'):
+			inObj = inObj[:len(inObj)-1]
+			expectKey = len(inObj) > 0 && inObj[len(inObj)-1]
+			continue
+		}
+		if expectKey {
+			expectKey = false
+			continue
+		}
+		env++
+		switch tok {
+		case json.Delim('{'):
+			inObj = append(inObj, true)
+			expectKey = true
+			continue
+		case json.Delim('['):
+			inObj = append(inObj, false)
+			continue
+		}
+		expectKey = len(inObj) > 0 && inObj[len(inObj)-1]
+	}
+	env-- // the payload "0" is not part of the envelope
+	// {"a": [[1,…,1]], "b": 0} holds k+5 values (k ones) in two fields: the compact text and 0.
+	for _, total := range []int{1 << 22, 1<<22 + 1} {
+		k := total - env - 5
+		data := line("", jsonSide(`{"a": [[`+fields(k)+`]], "b": 0}`), nil)
+		_, sum := parseString(t, data, Options{})
+		if want := total <= 1<<22; want != (sum.Rows == 1) || !want && sum.Reasons["record holds more than 4194304 JSON values"] != 1 {
+			t.Errorf("%d values in the record (%d in the envelope): %+v", total, env, sum.Reasons)
+		}
+	}
+}

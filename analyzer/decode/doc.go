@@ -15,7 +15,9 @@
 // every byte of the stream, including a byte-order mark and the header line) and each record belongs
 // to the division in which its first byte lies. A chunk therefore ends at the first record boundary
 // at or after each multiple of the size. Divisions in which no record starts (a record longer than
-// the size) and divisions holding only blank lines produce no chunk; Index counts emitted chunks.
+// the size) produce no chunk, and blank lines of a division without records are carried into the
+// next chunk, so Index counts emitted chunks and the chunks' Data tile the input (header, byte-order
+// mark and blank lines after the last record aside).
 //
 // # Numbering
 //

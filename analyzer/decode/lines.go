@@ -8,7 +8,7 @@ import (
 // LineSplitter cuts a stream into chunks of whole lines ('\n'-terminated; the last line may lack
 // the terminator) with the same boundary rule as CSVSplitter. A byte-order mark at the start of the
 // stream is dropped. Lines holding only JSON whitespace (space, tab, CR) are blank: they are not
-// records, and a division holding only blank lines yields no chunk.
+// records, and the blank lines of a division without records go with the next chunk.
 type LineSplitter struct {
 	s       *splitter
 	started bool
