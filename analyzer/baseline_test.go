@@ -25,7 +25,7 @@ func sharedDir(t *testing.T, parts ...string) string {
 	return dir
 }
 
-func testLogger(t *testing.T) Logger {
+func testLogger(t testing.TB) Logger {
 	if testing.Verbose() {
 		return log.New(os.Stderr, t.Name()+": ", 0)
 	}

@@ -28,7 +28,10 @@ type Column struct {
 	Kinds dtype.Counts // per-value kinds; Kinds[dtype.Unknown] counts nulls
 	HLL   hll.Sketch   // over the raw value (strings) or the typed value (typed arrays)
 	num   numeric
-	cats  map[string]int64 // exact counts of non-null values, nil once over CategoryCap
+	// cats are the exact counts of the non-null values, keyed by the value's XXH64 (already
+	// computed for HLL++, so counting costs no string hashing); nil once over CategoryCap. Two
+	// distinct values of one column colliding in 64 bits is a 2^-44 event at the cap.
+	cats map[uint64]category
 	// catsOff is set once the exact counts were dropped (too many distinct values).
 	catsOff bool
 	// typed records whether values arrived as typed (non-string) Arrow arrays.
@@ -104,7 +107,7 @@ func (n *numeric) merge(o *numeric) {
 
 // NewColumn returns an empty accumulator.
 func NewColumn(name string) *Column {
-	return &Column{Name: name, num: newNumeric(), cats: map[string]int64{}}
+	return &Column{Name: name, num: newNumeric(), cats: map[uint64]category{}}
 }
 
 // AddNulls records n rows in which the column is absent or null.
@@ -156,8 +159,9 @@ func (c *Column) Add(a arrow.Array) error {
 				binary.LittleEndian.PutUint32(b[:], 1)
 				s = "true"
 			}
-			c.HLL.AddBytes(b[:])
-			c.count(s)
+			h := hll.Hash(b[:])
+			c.HLL.AddHash(h)
+			c.count(s, hll.HashString(s))
 		}
 	default:
 		return &TypeError{Column: c.Name, Type: a.DataType()}
@@ -187,17 +191,24 @@ func (c *Column) addStrings(a *array.String) {
 		v := a.Value(i)
 		k := dtype.Classify(v)
 		c.Kinds[k]++
-		c.HLL.AddString(v)
+		h := hll.HashString(v)
+		c.HLL.AddHash(h)
 		if k.IsNumeric() && c.Kinds[dtype.String] == 0 && c.Kinds[dtype.Boolean] == 0 {
 			if x, ok := castNumber(v, k); ok {
 				c.num.add(x)
 			}
 		}
-		c.count(v)
+		c.count(v, h)
 	}
 }
 
-func (c *Column) count(v string) {
+// category is one exactly counted value.
+type category struct {
+	value string
+	n     int64
+}
+
+func (c *Column) count(v string, h uint64) {
 	if c.trackSet != nil {
 		if _, ok := c.trackSet[v]; ok {
 			if n, ok := c.tracked[v]; ok {
@@ -210,15 +221,16 @@ func (c *Column) count(v string) {
 	if c.catsOff {
 		return
 	}
-	if _, ok := c.cats[v]; ok {
-		c.cats[v]++
+	if e, ok := c.cats[h]; ok {
+		e.n++
+		c.cats[h] = e
 		return
 	}
 	if len(c.cats) >= CategoryCap {
 		c.cats, c.catsOff = nil, true
 		return
 	}
-	c.cats[strings.Clone(v)] = 1
+	c.cats[h] = category{strings.Clone(v), 1}
 }
 
 // castNumber casts a value classified Integral or Fractional as Spark casts a string column to
@@ -227,7 +239,9 @@ func (c *Column) count(v string) {
 // not and becomes null for the numeric statistics [S]. Integral values beyond the int64 range are
 // kept as doubles (Spark would null them: a documented deviation, see docs/decisions.md).
 func castNumber(v string, k dtype.Kind) (float64, bool) {
-	v = strings.TrimFunc(v, func(r rune) bool { return r <= ' ' })
+	if v[0] <= ' ' || v[len(v)-1] <= ' ' {
+		v = strings.TrimFunc(v, func(r rune) bool { return r <= ' ' })
+	}
 	if k == dtype.Integral {
 		if x, err := strconv.ParseInt(v, 10, 64); err == nil {
 			return float64(x), true
@@ -261,8 +275,13 @@ func (c *Column) Merge(o *Column) {
 		c.cats, c.catsOff = nil, true
 		return
 	}
-	for v, n := range o.cats {
-		c.cats[v] += n
+	for h, e := range o.cats {
+		if m, ok := c.cats[h]; ok {
+			m.n += e.n
+			c.cats[h] = m
+		} else {
+			c.cats[h] = e
+		}
 	}
 	if len(c.cats) > CategoryCap {
 		c.cats, c.catsOff = nil, true

@@ -162,7 +162,10 @@ func (c *Column) finish(rows int64) Feature {
 		Tracked:    c.tracked,
 	}
 	if !c.catsOff {
-		f.ValueCounts = c.cats
+		f.ValueCounts = make(map[string]int64, len(c.cats))
+		for _, e := range c.cats {
+			f.ValueCounts[e.value] = e.n
+		}
 	}
 	f.NumPresent = rows - f.NumMissing
 	f.Completeness = float64(f.NumPresent) / float64(rows)
@@ -182,8 +185,8 @@ func (c *Column) finish(rows int64) Feature {
 	}
 	if f.Distinct <= CardinalityThreshold && !c.catsOff {
 		f.Categories = make([]bucketorder.Entry, 0, len(c.cats)+1)
-		for v, n := range c.cats {
-			f.Categories = append(f.Categories, bucketorder.Entry{Value: v, Count: n})
+		for _, e := range c.cats {
+			f.Categories = append(f.Categories, bucketorder.Entry{Value: e.value, Count: e.n})
 		}
 		if f.NumMissing > 0 {
 			f.Categories = append(f.Categories, bucketorder.Entry{Value: NullValue, Count: f.NumMissing})

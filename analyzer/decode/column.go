@@ -89,15 +89,6 @@ func (c *strCol) appendNull() {
 	c.setEnd()
 }
 
-// appendCSV appends a CSV field: empty is null (Spark nullValue "").
-func (c *strCol) appendCSV(b []byte) {
-	if len(b) == 0 {
-		c.appendNull()
-		return
-	}
-	c.appendValue(b)
-}
-
 // write appends bytes to the value being built by piecewise writes; endCSV closes it.
 func (c *strCol) write(b []byte) {
 	if len(b) > len(c.data)-c.dn {

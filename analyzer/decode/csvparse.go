@@ -67,7 +67,6 @@ type csvParser struct {
 	extra   *strCol  // sink for fields beyond len(cols)
 	collect bool     // keep extra fields in fields (header decoding)
 	fields  []string // collected fields, "" for empty
-	end     int      // offset just past the last record parsed
 	pos     int      // start of the record being parsed, for the columns' growth estimates
 }
 
@@ -250,7 +249,6 @@ func (p *csvParser) parse(line, record int64, limit int) (int, error) {
 		}
 		rows++
 	}
-	p.end = i
 	return rows, nil
 }
 
