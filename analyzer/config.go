@@ -157,6 +157,10 @@ type Config struct {
 	// ChunkSize is the split size in bytes (default 4 MiB, contract §3.2).
 	ChunkSize int
 
+	// ExecutionLayout "sagemaker" writes outputs under {output_path}/{endpoint}/{schedule}/yyyy/mm/dd/hh/
+	// with an execution record (executions.go); "" writes them in output_path.
+	ExecutionLayout string
+
 	// parseErrs are the problems found while reading the environment, reported by Validate.
 	parseErrs []error
 }
@@ -244,6 +248,7 @@ func ConfigFromEnv(env Env, processingJobConfig string) (Config, error) {
 	default:
 		errs = append(errs, fmt.Errorf("publish_cloudwatch_metrics must be Enabled or Disabled, got %q", v))
 	}
+	c.ExecutionLayout = vars[envExecutionLayout]
 	if err := c.deriveWindow(vars, time.Now()); err != nil {
 		errs = append(errs, err)
 	}
@@ -265,7 +270,7 @@ var EnvKeys = []string{
 	"categorical_drift_method", "baseline_statistics", "baseline_constraints", "analysis_type",
 	"start_time", "end_time", "metric_time", "sagemaker_endpoint_name",
 	"sagemaker_monitoring_schedule_name", "output_message_file", "cloudwatch_metrics_directory",
-	envWindow, envWindowOffset, envNow,
+	envWindow, envWindowOffset, envNow, envExecutionLayout,
 }
 
 // Validate reports every problem of the configuration at once.
@@ -291,6 +296,9 @@ func (c *Config) Validate() error {
 	}
 	if c.DatasetFormat.Kind == FormatCapture && c.BaselineConstraints == "" && c.BaselineStatistics == "" {
 		errs = append(errs, errors.New("dataset_format sagemakerCaptureJson needs a baseline (baseline_constraints and/or baseline_statistics): capture rows have no column names"))
+	}
+	if c.ExecutionLayout != "" && c.ExecutionLayout != layoutSageMaker {
+		errs = append(errs, fmt.Errorf("%s must be %q or empty, got %q", envExecutionLayout, layoutSageMaker, c.ExecutionLayout))
 	}
 	if c.Parallelism < 1 {
 		errs = append(errs, fmt.Errorf("parallelism must be at least 1, got %d", c.Parallelism))

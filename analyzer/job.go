@@ -73,6 +73,7 @@ var (
 type Outcome struct {
 	Status     Status
 	Violations int
+	ItemCount  int64 // rows analysed
 	// Message is what the message file holds (at most MaxMessageBytes).
 	Message string
 	Err     error
@@ -108,6 +109,26 @@ const (
 // line and what was expected.
 func Run(ctx context.Context, cfg Config, log Logger) (out Outcome) {
 	start := time.Now()
+	execDir := ""
+	if cfg.Validate() == nil {
+		if execDir = cfg.executionDir(start); execDir != "" {
+			cfg.OutputPath = execDir
+			log.Printf("Execution outputs go to %s", execDir)
+		}
+	}
+	defer func() {
+		if execDir != "" {
+			e := Execution{Status: out.Status.String(), Message: out.Message, Endpoint: cfg.EndpointName, Schedule: cfg.ScheduleName,
+				WindowStart: cfg.StartTime, WindowEnd: cfg.EndTime, StartedAt: start.UTC().Format(time.RFC3339Nano),
+				EndedAt: time.Now().UTC().Format(time.RFC3339Nano), ItemCount: out.ItemCount, Violations: out.Violations}
+			if out.Status == Failed || out.Status == Stopped {
+				e.FailureReason = out.Message
+			}
+			if err := writeExecution(execDir, e); err != nil {
+				log.Printf("cannot write the execution record: %v", err)
+			}
+		}
+	}()
 	defer func() {
 		if r := recover(); r != nil {
 			out = failed(fmt.Errorf("%w: %v", ErrInternal, r))
@@ -212,7 +233,9 @@ func runBaseline(ctx context.Context, cfg *Config, log Logger) Outcome {
 	if err := ctx.Err(); err != nil {
 		return failed(err)
 	}
-	return completed(0)
+	o := completed(0)
+	o.ItemCount = prof.Rows
+	return o
 }
 
 // writeJSON writes doc as name in dir, in the real container's layout with a trailing newline

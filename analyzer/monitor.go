@@ -147,7 +147,9 @@ func runMonitor(ctx context.Context, cfg *Config, log Logger) Outcome {
 	if err := ctx.Err(); err != nil {
 		return failed(err)
 	}
-	return completed(len(res.Violations))
+	o := completed(len(res.Violations))
+	o.ItemCount = ds.profile.Rows
+	return o
 }
 
 // emptyWindow ends a monitoring job whose window holds no record: Completed, with empty

@@ -19,6 +19,7 @@ import (
 	"runtime"
 	"strings"
 	"syscall"
+	"text/tabwriter"
 
 	"github.com/driftwatch/driftwatch/analyzer"
 )
@@ -47,6 +48,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return baseline(ctx, args[1:], stderr, logger)
 	case "monitor":
 		return monitor(ctx, args[1:], stderr, logger)
+	case "executions":
+		return executions(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "driftwatch %s (%s)\n", version, runtime.Version())
 		return 0
@@ -68,6 +71,7 @@ Usage:
   driftwatch baseline [flags]     profile a dataset; write statistics.json and constraints.json
   driftwatch monitor [flags]      check a dataset or captured traffic against a baseline; write
                                   statistics.json, constraint_violations.json, violation_details.json
+  driftwatch executions [flags]   list the executions recorded under an output folder, newest first
   driftwatch version              print the version
 
 Run 'driftwatch baseline -h' for the flags of a command.
@@ -208,4 +212,61 @@ func monitor(ctx context.Context, args []string, stderr io.Writer, logger *log.L
 		return exitViolations
 	}
 	return out.ExitCode()
+}
+
+func executions(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("executions", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	root := fs.String("output", "", "output folder of the monitoring jobs (their output_path, with DRIFTWATCH_EXECUTION_LAYOUT=sagemaker)")
+	asJSON := fs.Bool("json", false, "print JSON, one array of execution records")
+	limit := fs.Int("n", 0, "show at most n executions (0: all)")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: driftwatch executions --output DIR [--json] [-n N]\n\nLists the monitoring executions recorded under DIR, newest first, with their status\n(Completed, CompletedWithViolations, Failed, Stopped).\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return analyzer.ExitConfig
+	}
+	if *root == "" {
+		fmt.Fprintln(stderr, "driftwatch executions: --output is required")
+		return analyzer.ExitConfig
+	}
+	list, err := analyzer.ListExecutions(*root)
+	if err != nil {
+		fmt.Fprintf(stderr, "driftwatch executions: %v\n", err)
+		return analyzer.ExitFailed
+	}
+	if *limit > 0 && len(list) > *limit {
+		list = list[:*limit]
+	}
+	if *asJSON {
+		type row struct {
+			analyzer.Execution
+			Path string `json:"path"`
+		}
+		rows := make([]row, len(list))
+		for i, e := range list {
+			rows[i] = row{e, e.Path}
+		}
+		b, _ := json.MarshalIndent(rows, "", "  ")
+		fmt.Fprintln(stdout, string(b))
+		return 0
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "WINDOW END\tSTATUS\tVIOLATIONS\tROWS\tENDPOINT/SCHEDULE\tOUTPUTS")
+	for _, e := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s/%s\t%s\n", orDash(e.WindowEnd), e.Status, e.Violations, e.ItemCount, orDash(e.Endpoint), orDash(e.Schedule), e.Path)
+	}
+	tw.Flush()
+	return 0
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -205,5 +206,62 @@ func TestSIGTERM(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(out, n)); err == nil {
 			t.Errorf("%s written by a stopped job", n)
 		}
+	}
+}
+
+// TestExecutions: three scheduled runs with the SageMaker layout (clean, drifted, broken input)
+// leave three execution records that `driftwatch executions` lists newest first with their status.
+func TestExecutions(t *testing.T) {
+	sc := filepath.Join("..", "analyzer", "testdata", "scenarios")
+	base := t.TempDir()
+	if b, err := exec.Command(binary, "baseline", "--dataset", sc+"/baseline.csv", "--output", base).CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	out := t.TempDir()
+	broken := filepath.Join(t.TempDir(), "broken.csv")
+	os.WriteFile(broken, []byte("a,b\n1\n"), 0o644)
+	for _, run := range []struct{ now, data string }{
+		{"2026-11-01T10:05:00Z", sc + "/clean/current.csv"},
+		{"2026-11-01T11:05:00Z", sc + "/numeric_drift/current.csv"},
+		{"2026-11-01T12:05:00Z", broken},
+	} {
+		cmd := exec.Command(binary)
+		cmd.Env = []string{"dataset_source=" + run.data, `dataset_format={"csv": {"header": true}}`, "output_path=" + out,
+			"baseline_statistics=" + base + "/statistics.json", "baseline_constraints=" + base + "/constraints.json",
+			"sagemaker_endpoint_name=ep", "sagemaker_monitoring_schedule_name=hourly",
+			"DRIFTWATCH_WINDOW=previous-hour", "DRIFTWATCH_NOW=" + run.now, "DRIFTWATCH_EXECUTION_LAYOUT=sagemaker",
+			"output_message_file=" + filepath.Join(t.TempDir(), "message")}
+		cmd.Run()
+	}
+	if _, err := os.Stat(filepath.Join(out, "ep", "hourly", "2026", "11", "01", "11", "constraint_violations.json")); err != nil {
+		t.Errorf("outputs not under the execution prefix: %v", err)
+	}
+	b, err := exec.Command(binary, "executions", "--output", out, "--json").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []struct {
+		Status     string `json:"status"`
+		WindowEnd  string `json:"window_end"`
+		Violations int    `json:"violations"`
+	}
+	if err := json.Unmarshal(b, &list); err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	want := []string{"Failed", "CompletedWithViolations", "Completed"}
+	if len(list) != 3 {
+		t.Fatalf("%d executions: %s", len(list), b)
+	}
+	for i, e := range list {
+		if e.Status != want[i] {
+			t.Errorf("execution %d: %s, want %s (%s)", i, e.Status, want[i], b)
+		}
+	}
+	if list[0].WindowEnd != "2026-11-01T12:00:00Z" || list[1].Violations != 1 {
+		t.Errorf("records: %s", b)
+	}
+	table, _ := exec.Command(binary, "executions", "--output", out).Output()
+	if !strings.Contains(string(table), "CompletedWithViolations") || strings.Index(string(table), "Failed") > strings.Index(string(table), "CompletedWithViolations") {
+		t.Errorf("table:\n%s", table)
 	}
 }
