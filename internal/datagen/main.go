@@ -12,12 +12,14 @@ import (
 	"math/rand/v2"
 	"os"
 	"strconv"
+	"strings"
 )
 
 func main() {
 	size := flag.Int64("bytes", 100<<20, "approximate output size in bytes")
 	seed := flag.Uint64("seed", 1, "random seed")
 	out := flag.String("out", "", "output file (default stdout)")
+	captureMode := flag.Bool("capture", false, "write SageMaker endpoint capture JSONL (CSV-encoded, one record per row, inferenceTime spread over 2026-11-01T10:00–11:00Z) instead of CSV")
 	flag.Parse()
 	w := os.Stdout
 	if *out != "" {
@@ -29,7 +31,11 @@ func main() {
 		defer f.Close()
 		w = f
 	}
-	if err := Write(w, *size, *seed); err != nil {
+	write := Write
+	if *captureMode {
+		write = WriteCapture
+	}
+	if err := write(w, *size, *seed); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
@@ -73,6 +79,36 @@ func Write(f *os.File, size int64, seed uint64) error {
 			return err
 		}
 		written += int64(len(buf))
+	}
+	return w.Flush()
+}
+
+// WriteCapture writes capture records whose rows are those of Write (the first column, id, is the
+// model output; the rest the input), until about size bytes are written.
+func WriteCapture(f *os.File, size int64, seed uint64) error {
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	go func() {
+		Write(pw, 1<<62, seed)
+		pw.Close()
+	}()
+	defer pr.Close()
+	sc := bufio.NewScanner(bufio.NewReaderSize(pr, 1<<20))
+	sc.Scan() // header
+	w := bufio.NewWriterSize(f, 1<<20)
+	var written int64
+	for i := 0; written < size && sc.Scan(); i++ {
+		line := sc.Text()
+		comma := strings.IndexByte(line, ',')
+		rec := fmt.Sprintf(`{"captureData":{"endpointInput":{"observedContentType":"text/csv","mode":"INPUT","data":%s,"encoding":"CSV"},"endpointOutput":{"observedContentType":"text/csv; charset=utf-8","mode":"OUTPUT","data":%s,"encoding":"CSV"}},"eventMetadata":{"eventId":"%08x-0000-4000-8000-000000000000","inferenceTime":"2026-11-01T10:%02d:%02dZ"},"eventVersion":"0"}`+"\n",
+			strconv.Quote(line[comma+1:]), strconv.Quote(line[:comma]), i, (i/60)%60, i%60)
+		n, err := w.WriteString(rec)
+		if err != nil {
+			return err
+		}
+		written += int64(n)
 	}
 	return w.Flush()
 }
