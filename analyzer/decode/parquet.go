@@ -340,7 +340,9 @@ type pqCellError struct {
 	msg    string
 }
 
-func (e *pqCellError) Error() string { return fmt.Sprintf("column %s row %d: %s", e.column, e.row, e.msg) }
+func (e *pqCellError) Error() string {
+	return fmt.Sprintf("column %s row %d: %s", e.column, e.row, e.msg)
+}
 
 // pqErrorf returns an *Error (wrapping ErrBadInput) for the file; record is 1-based or 0.
 func pqErrorf(file string, record int64, format string, args ...any) error {
