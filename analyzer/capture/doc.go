@@ -92,6 +92,15 @@
 // fields when Options.OutputFirst is set (output_columns_position START, the default), otherwise
 // input then output. The batch has as many columns as its widest row; shorter rows end in nulls.
 //
+// # Limits
+//
+// A row holding more than 20480 fields (Spark's CSV maxColumns default) makes its record unusable
+// ("row wider than 20480 fields"): a batch holds width × rows cells, so one garbage record among
+// narrow ones would otherwise widen every row of its chunk. A record holding more than 4194304 JSON
+// values, envelope and payloads together, is unusable ("record holds more than 4194304 JSON
+// values"); real-time payloads (at most 6 MB) stay far below, and the bound keeps the parse of a
+// pathological 64 MiB line within 256 MiB.
+//
 // Accounting: every record counted in Summary.Records is exactly one of: a record that produced at
 // least one row, OutsideWindow, or Unusable.
 package capture

@@ -62,7 +62,8 @@ type parser struct {
 	d      []byte
 	i      int
 	depth  int
-	tooBig bool // maxNodes was reached: the parse failed for size, not syntax
+	tooBig bool // the node limit was reached: the parse failed for size, not syntax
+	limit  int  // node limit; 0 means maxNodes (tests lower it)
 }
 
 // reset forgets the previous record.
@@ -123,7 +124,7 @@ func (p *parser) value() (int32, bool) {
 	if p.i >= len(d) {
 		return -1, false
 	}
-	if len(p.nodes) >= maxNodes { // every value makes exactly one node, here or in container
+	if len(p.nodes) >= maxNodes || p.limit > 0 && len(p.nodes) >= p.limit { // one node per value
 		p.tooBig = true
 		return -1, false
 	}
