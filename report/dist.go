@@ -1,0 +1,308 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+
+	"github.com/driftwatch/driftwatch/stats/kll"
+)
+
+const (
+	// histBins: bins of the common histogram; 20 shows shape at a glance, twice the 10 buckets of
+	// statistics.json (contract §5.5).
+	histBins = 20
+	// cdfPoints: plotted points of each CDF after the first (x = min); 100 keep the curve smooth
+	// at the chart's width (~700 px) and cost ~1.5 kB per side.
+	cdfPoints = 100
+	// gridSteps: the fine grid both sides are evaluated on, one kll.Buckets call per sketch. The
+	// largest CDF gap is searched on all of it; histBins and cdfPoints must divide it.
+	gridSteps = histBins * cdfPoints
+	// topCategories: values shown per categorical feature before "other".
+	topCategories = 10
+	// otherLabel names the bar of all values outside the top ones (parenthesised so that it is not
+	// mistaken for a value called "other").
+	otherLabel = "(all other values)"
+)
+
+// sketchSide is one side's numeric distribution: its KLL sketch and exact extremes.
+type sketchSide struct {
+	s        *kll.Sketch
+	n        int64
+	min, max float64
+}
+
+// sketchOf rebuilds the KLL sketch of a numeric feature (distribution.kll.sketch), or says why it
+// cannot.
+func sketchOf(ns *numericalStat) (*sketchSide, string) {
+	if ns == nil {
+		return nil, ""
+	}
+	if ns.Min == nil || ns.Max == nil || !ns.Min.finite() || !ns.Max.finite() {
+		return nil, "no finite min and max"
+	}
+	d := ns.Distribution.KLL
+	if d == nil || d.Sketch == nil {
+		return nil, "no KLL sketch"
+	}
+	k, c := float64(d.Sketch.Parameters.K), float64(d.Sketch.Parameters.C)
+	if k != math.Trunc(k) || kll.ValidParams(int(k), c) != nil {
+		return nil, fmt.Sprintf("invalid KLL sketch parameters k = %v, c = %v", k, c)
+	}
+	levels := make([][]float64, len(d.Sketch.Data))
+	for i, l := range d.Sketch.Data {
+		levels[i] = make([]float64, len(l))
+		for j, x := range l {
+			if !x.finite() {
+				return nil, "a KLL sketch item is not finite"
+			}
+			levels[i][j] = float64(x)
+		}
+	}
+	s := kll.FromLevels(levels, int(k), c)
+	n := s.Count()
+	if n == 0 {
+		return nil, "empty KLL sketch"
+	}
+	return &sketchSide{s: s, n: n, min: float64(*ns.Min), max: float64(*ns.Max)}, ""
+}
+
+// numericCharts evaluates both sides on one grid of gridSteps equal-width steps over [lo, hi], the
+// union of their [min, max], with kll.Buckets (Deequ's histogram, contract §5.5), and returns:
+//
+//   - the histogram on histBins common bins: per side, the percentage of its values in each bin;
+//   - the CDF at cdfPoints+1 points: per side, 100·(estimated number of values < x)/n, and 100 at
+//     x = hi by definition (every value is ≤ max);
+//   - the largest gap between the two CDFs over the whole grid: the grid's L∞ distance
+//     max_i |F_b(x_i) − F_c(x_i)|, which can only be below the sketches' exact L∞ distance.
+//
+// Either side may be nil (a baseline job has no baseline). When lo = hi (every value equal), the
+// histogram has one bin and there is no CDF.
+func numericCharts(b, c *sketchSide) (*Histogram, *CDF) {
+	sides := []*sketchSide{b, c}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, s := range sides {
+		if s != nil {
+			lo, hi = math.Min(lo, s.min), math.Max(hi, s.max)
+		}
+	}
+	h := &Histogram{}
+	if b != nil {
+		h.BaselineN = b.n
+	}
+	if c != nil {
+		h.CurrentN = c.n
+	}
+	if lo == hi {
+		h.Bounds = []float64{lo, hi}
+		if b != nil {
+			h.Baseline = []float64{100}
+		}
+		if c != nil {
+			h.Current = []float64{100}
+		}
+		return h, nil
+	}
+	round := roundForRange(lo, hi)
+	h.Bounds = make([]float64, histBins+1)
+	for i := range h.Bounds {
+		h.Bounds[i] = round(lo + float64((hi-lo)*float64(i))/histBins)
+	}
+	h.Bounds[histBins] = round(hi)
+
+	cdf := &CDF{X: make([]float64, cdfPoints+1)}
+	var grid []kll.Bucket
+	var cums [2][]float64 // per side: fraction of values below each grid step's upper bound
+	for si, s := range sides {
+		if s == nil {
+			continue
+		}
+		grid = s.s.Buckets(lo, hi, gridSteps)
+		cum := make([]float64, gridSteps)
+		hist := make([]float64, histBins)
+		var run float64
+		for i, bk := range grid {
+			run += bk.Count
+			cum[i] = run / float64(s.n)
+			hist[i/(gridSteps/histBins)] += bk.Count
+		}
+		// Deequ's last upper bound can round below max and lose the values equal to max
+		// (kll.Buckets); they belong to the last bin.
+		hist[histBins-1] += float64(s.n) - run
+		cum[gridSteps-1] = 1
+		for i := range hist {
+			hist[i] = roundSig(100 * hist[i] / float64(s.n))
+		}
+		ys := make([]float64, cdfPoints+1)
+		for j := 1; j <= cdfPoints; j++ {
+			ys[j] = roundSig(100 * cum[j*(gridSteps/cdfPoints)-1])
+		}
+		cums[si] = cum
+		if si == 0 {
+			h.Baseline, cdf.Baseline = hist, ys
+		} else {
+			h.Current, cdf.Current = hist, ys
+		}
+	}
+	cdf.X[0] = round(lo)
+	for j := 1; j <= cdfPoints; j++ {
+		cdf.X[j] = round(grid[j*(gridSteps/cdfPoints)-1].Upper)
+	}
+	cdf.X[cdfPoints] = round(hi)
+	if b != nil && c != nil {
+		best, at := -1.0, 0
+		for i := range gridSteps {
+			if d := math.Abs(cums[0][i] - cums[1][i]); d > best {
+				best, at = d, i
+			}
+		}
+		cdf.MaxGap = &Gap{
+			X:        round(grid[at].Upper),
+			Baseline: roundSig(100 * cums[0][at]),
+			Current:  roundSig(100 * cums[1][at]),
+			Distance: roundSig(best),
+		}
+	}
+	return h, cdf
+}
+
+// roundForRange returns a function that rounds x to a tenth of the grid step of [lo, hi] (a power
+// of ten), so chart data carries no more digits than the chart can show.
+func roundForRange(lo, hi float64) func(float64) float64 {
+	step := (hi - lo) / gridSteps
+	e := int(math.Floor(math.Log10(step))) - 1
+	if math.IsInf(step, 0) || math.IsNaN(step) || step == 0 {
+		return func(x float64) float64 { return x }
+	}
+	if e >= 0 {
+		q := math.Pow(10, float64(e))
+		return func(x float64) float64 {
+			if r := math.Round(x/q) * q; !math.IsInf(r, 0) {
+				return r
+			}
+			return x
+		}
+	}
+	return func(x float64) float64 {
+		r, err := strconv.ParseFloat(strconv.FormatFloat(x, 'f', -e, 64), 64)
+		if err != nil {
+			return x
+		}
+		return r
+	}
+}
+
+// roundSig rounds x to 4 significant digits: chart data, not statistics.
+func roundSig(x float64) float64 {
+	r, err := strconv.ParseFloat(strconv.FormatFloat(x, 'g', 4, 64), 64)
+	if err != nil {
+		return x
+	}
+	return r
+}
+
+// catCounts is one side's categorical frequencies (distribution.categorical.buckets).
+type catCounts struct {
+	count map[string]int64
+	n     int64
+}
+
+func catCountsOf(ss *stringStat) *catCounts {
+	if ss == nil || ss.Distribution.Categorical == nil || len(ss.Distribution.Categorical.Buckets) == 0 {
+		return nil
+	}
+	cc := &catCounts{count: map[string]int64{}}
+	for _, b := range ss.Distribution.Categorical.Buckets {
+		cc.count[b.Value] += b.Count
+		cc.n += b.Count
+	}
+	if cc.n <= 0 {
+		return nil
+	}
+	return cc
+}
+
+func (cc *catCounts) share(v string) float64 {
+	if cc == nil {
+		return 0
+	}
+	return float64(cc.count[v]) / float64(cc.n)
+}
+
+// categoryChart keeps the topCategories values with the largest share on either side (ties by
+// value) and sums the rest, per side, into otherLabel. Shares are percentages of each side's
+// counted values (nulls are counted as the value "NullValue", as statistics.json does).
+func categoryChart(b, c *catCounts) *Categories {
+	if b == nil && c == nil {
+		return nil
+	}
+	var values []string
+	seen := map[string]bool{}
+	for _, cc := range []*catCounts{b, c} {
+		if cc == nil {
+			continue
+		}
+		for v := range cc.count {
+			if !seen[v] {
+				seen[v] = true
+				values = append(values, v)
+			}
+		}
+	}
+	top := func(v string) float64 { return math.Max(b.share(v), c.share(v)) }
+	slices.SortFunc(values, func(x, y string) int {
+		if c := cmp.Compare(top(y), top(x)); c != 0 {
+			return c
+		}
+		return cmp.Compare(x, y)
+	})
+	out := &Categories{}
+	rest := values
+	if len(values) > topCategories {
+		values, rest = values[:topCategories], values[topCategories:]
+		out.Other = true
+	} else {
+		rest = nil
+	}
+	out.Values = slices.Clone(values)
+	if out.Other {
+		out.Values = append(out.Values, otherLabel)
+	}
+	for si, cc := range []*catCounts{b, c} {
+		if cc == nil {
+			continue
+		}
+		ys := make([]float64, 0, len(out.Values))
+		for _, v := range values {
+			ys = append(ys, roundSig(100*cc.share(v)))
+		}
+		if out.Other {
+			var o int64
+			for _, v := range rest {
+				o += cc.count[v]
+			}
+			ys = append(ys, roundSig(100*float64(o)/float64(cc.n)))
+		}
+		if si == 0 {
+			out.Baseline, out.BaselineN = ys, cc.n
+		} else {
+			out.Current, out.CurrentN = ys, cc.n
+		}
+	}
+	return out
+}
+
+// categoricalLInf is the L∞ distance between two frequency distributions,
+// max over values v of |p_b(v) − p_c(v)|, in [0, 1]: Deequ's categorical distance without the
+// robust correction (Distance.categoricalDistance, contract §8.3).
+func categoricalLInf(b, c *catCounts) float64 {
+	d := 0.0
+	for _, cc := range []*catCounts{b, c} {
+		for v := range cc.count {
+			d = math.Max(d, math.Abs(b.share(v)-c.share(v)))
+		}
+	}
+	return d
+}
