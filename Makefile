@@ -44,3 +44,9 @@ fmt:
 
 clean:
 	rm -rf bin out
+
+# bench-peers: the baseline job side by side with DuckDB SUMMARIZE and pandas on the same 1 GB CSV
+# (and on the same data as Parquet), alternating runs; see bench/peers.sh. Not part of `make test`.
+.PHONY: bench-peers
+bench-peers:
+	BENCH_CSV=$(BENCH_CSV) bench/peers.sh

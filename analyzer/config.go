@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/driftwatch/driftwatch/analyzer/capture"
+	"github.com/driftwatch/driftwatch/analyzer/source"
 )
 
 // FormatKind is the kind of dataset_format (contract §3.1).
@@ -335,6 +336,12 @@ func (c *Config) window() (start, end time.Time, err error) {
 		errs = append(errs, fmt.Errorf("end_time %s is not after start_time %s", c.EndTime, c.StartTime))
 	}
 	return start, end, errors.Join(errs...)
+}
+
+// listOptions narrow the input listing: an S3 capture tree is listed only for the window's hours.
+func (c *Config) listOptions() source.Options {
+	start, end, _ := c.window()
+	return source.Options{Start: start, End: end, Capture: c.DatasetFormat.Kind == FormatCapture}
 }
 
 // captureOptions are the capture reader's options for this job.

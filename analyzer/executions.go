@@ -41,8 +41,8 @@ type Execution struct {
 	Path string `json:"-"`
 }
 
-// executionDir is the per-execution output folder, or "" without the layout.
-func (c *Config) executionDir(now time.Time) string {
+// executionRel is the per-execution output folder relative to output_path, or "" without the layout.
+func (c *Config) executionRel(now time.Time) string {
 	if c.ExecutionLayout != layoutSageMaker {
 		return ""
 	}
@@ -57,7 +57,7 @@ func (c *Config) executionDir(now time.Time) string {
 	if sched == "" {
 		sched = "adhoc"
 	}
-	return filepath.Join(c.OutputPath, ep, sched, t.Format("2006"), t.Format("01"), t.Format("02"), t.Format("15"))
+	return filepath.Join(ep, sched, t.Format("2006"), t.Format("01"), t.Format("02"), t.Format("15"))
 }
 
 func writeExecution(dir string, e Execution) error {

@@ -13,12 +13,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/driftwatch/driftwatch/analyzer/checks"
 	"github.com/driftwatch/driftwatch/analyzer/decode"
 	"github.com/driftwatch/driftwatch/analyzer/jackson"
+	"github.com/driftwatch/driftwatch/analyzer/s3io"
 	"github.com/driftwatch/driftwatch/analyzer/sagemaker"
 	"github.com/driftwatch/driftwatch/analyzer/source"
 )
@@ -107,59 +109,129 @@ const (
 // Run executes the job cfg describes and writes the message file (cfg.OutputMessageFile; none when
 // empty). It never panics on bad input: every problem becomes a Failed outcome naming the file,
 // line and what was expected.
-func Run(ctx context.Context, cfg Config, log Logger) (out Outcome) {
+func Run(ctx context.Context, cfg Config, log Logger) Outcome {
 	start := time.Now()
-	execDir := ""
-	if cfg.Validate() == nil {
-		if execDir = cfg.executionDir(start); execDir != "" {
-			cfg.OutputPath = execDir
-			log.Printf("Execution outputs go to %s", execDir)
+	out := runJob(ctx, &cfg, log, start)
+	// The message file comes last: SageMaker reads the outcome from it.
+	if cfg.OutputMessageFile != "" {
+		if err := writeFileAtomic(cfg.OutputMessageFile, []byte(out.Message)); err != nil {
+			log.Printf("cannot write the message file %s: %v", cfg.OutputMessageFile, err)
+			if out.Status != Failed {
+				out = failed(fmt.Errorf("write message file: %w", err))
+			}
 		}
 	}
-	defer func() {
-		if execDir != "" {
-			e := Execution{Status: out.Status.String(), Message: out.Message, Endpoint: cfg.EndpointName, Schedule: cfg.ScheduleName,
-				WindowStart: cfg.StartTime, WindowEnd: cfg.EndTime, StartedAt: start.UTC().Format(time.RFC3339Nano),
-				EndedAt: time.Now().UTC().Format(time.RFC3339Nano), ItemCount: out.ItemCount, Violations: out.Violations}
-			if out.Status == Failed || out.Status == Stopped {
-				e.FailureReason = out.Message
-			}
-			if err := writeExecution(execDir, e); err != nil {
-				log.Printf("cannot write the execution record: %v", err)
-			}
-		}
-	}()
+	log.Printf("%s (%.3fs)", out.Message, time.Since(start).Seconds())
+	return out
+}
+
+// runJob validates, stages the output folder (a temporary one for an s3:// output_path), runs the
+// job, removes the outputs of a failed or stopped job, writes the execution record and uploads.
+func runJob(ctx context.Context, cfg *Config, log Logger, start time.Time) (out Outcome) {
 	defer func() {
 		if r := recover(); r != nil {
 			out = failed(fmt.Errorf("%w: %v", ErrInternal, r))
 		}
-		if (out.Status == Failed || out.Status == Stopped) && cfg.OutputPath != "" {
-			// No output of a failed or stopped job may pass for a result, nor may a stale one.
-			if err := removeOutputs(cfg.OutputPath, cfg.outputFiles()...); err != nil {
-				log.Printf("%v", err)
-			}
-		}
-		if cfg.OutputMessageFile != "" {
-			if err := writeFileAtomic(cfg.OutputMessageFile, []byte(out.Message)); err != nil {
-				log.Printf("cannot write the message file %s: %v", cfg.OutputMessageFile, err)
-				if out.Status != Failed {
-					out = failed(fmt.Errorf("write message file: %w", err))
-				}
-			}
-		}
-		log.Printf("%s (%.3fs)", out.Message, time.Since(start).Seconds())
 	}()
 	if err := cfg.Validate(); err != nil {
+		if cfg.OutputPath != "" && !s3io.IsURI(cfg.OutputPath) {
+			removeOutputs(cfg.OutputPath, cfg.outputFiles()...)
+		}
 		return failed(fmt.Errorf("%w: %w", ErrConfig, err))
 	}
 	log.Printf("Performing analysis with input:\n%s", cfg.Describe())
+	dest := cfg.OutputPath
+	rel := cfg.executionRel(start)
+	stage := ""
+	if s3io.IsURI(dest) {
+		var err error
+		if stage, err = os.MkdirTemp("", "driftwatch-output-"); err != nil {
+			return failed(fmt.Errorf("create a staging folder for %s: %w", dest, err))
+		}
+		defer os.RemoveAll(stage)
+		cfg.OutputPath = filepath.Join(stage, rel)
+	} else {
+		cfg.OutputPath = filepath.Join(dest, rel)
+	}
+	if rel != "" {
+		log.Printf("Execution outputs go to %s", joinDest(dest, rel))
+	}
 	switch {
 	case cfg.AnalysisType != "":
-		return failed(fmt.Errorf("%w: analysis_type %s is not implemented yet", ErrConfig, cfg.AnalysisType))
+		out = failed(fmt.Errorf("%w: analysis_type %s is not implemented yet", ErrConfig, cfg.AnalysisType))
 	case cfg.BaselineConstraints != "" || cfg.BaselineStatistics != "":
-		return runMonitor(ctx, &cfg, log)
+		out = runMonitor(ctx, cfg, log)
+	default:
+		out = runBaseline(ctx, cfg, log)
 	}
-	return runBaseline(ctx, &cfg, log)
+	ok := out.Status == Completed || out.Status == CompletedWithViolations
+	if !ok {
+		// No output of a failed or stopped job may pass for a result, nor may a stale one.
+		if err := removeOutputs(cfg.OutputPath, cfg.outputFiles()...); err != nil {
+			log.Printf("%v", err)
+		}
+	}
+	if rel != "" {
+		e := Execution{Status: out.Status.String(), Message: out.Message, Endpoint: cfg.EndpointName, Schedule: cfg.ScheduleName,
+			WindowStart: cfg.StartTime, WindowEnd: cfg.EndTime, StartedAt: start.UTC().Format(time.RFC3339Nano),
+			EndedAt: time.Now().UTC().Format(time.RFC3339Nano), ItemCount: out.ItemCount, Violations: out.Violations}
+		if !ok {
+			e.FailureReason = out.Message
+		}
+		if err := writeExecution(cfg.OutputPath, e); err != nil {
+			log.Printf("cannot write the execution record: %v", err)
+		}
+	}
+	if stage == "" {
+		return out
+	}
+	// Upload: every output of a successful job (the execution record last); only the record of a
+	// failed or stopped one. The upload outlives a stop signal, bounded in time.
+	uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), uploadTimeout)
+	defer cancel()
+	c, err := source.S3(uctx)
+	if err == nil {
+		target := joinDest(dest, rel)
+		if ok {
+			err = c.UploadDir(uctx, cfg.OutputPath, target, ExecutionFile)
+		} else if rel != "" {
+			err = uploadFile(uctx, c, filepath.Join(cfg.OutputPath, ExecutionFile), target+"/"+ExecutionFile)
+		}
+	}
+	if err != nil && ok {
+		return failed(fmt.Errorf("upload outputs to %s: %w", dest, err))
+	}
+	if err != nil {
+		log.Printf("cannot upload the execution record: %v", err)
+	}
+	return out
+}
+
+// uploadTimeout bounds the final upload, which runs even after a stop signal.
+const uploadTimeout = 2 * time.Minute
+
+func uploadFile(ctx context.Context, c *s3io.Client, path, uri string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	return c.Put(ctx, uri, f, fi.Size())
+}
+
+// joinDest appends a relative path to a local folder or an s3:// URI.
+func joinDest(dest, rel string) string {
+	if rel == "" {
+		return dest
+	}
+	if s3io.IsURI(dest) {
+		return strings.TrimSuffix(dest, "/") + "/" + filepath.ToSlash(rel)
+	}
+	return filepath.Join(dest, rel)
 }
 
 func failed(err error) Outcome {
@@ -208,7 +280,7 @@ func runBaseline(ctx context.Context, cfg *Config, log Logger) Outcome {
 	if err := removeOutputs(cfg.OutputPath, cfg.outputFiles()...); err != nil {
 		return failed(err)
 	}
-	files, err := source.List(cfg.DatasetSource)
+	files, err := source.List(ctx, cfg.DatasetSource, cfg.listOptions())
 	if err != nil {
 		return failed(err)
 	}

@@ -3,7 +3,6 @@ package analyzer
 import (
 	"context"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 
@@ -31,10 +30,10 @@ type baseline struct {
 	statistics  *sagemaker.Statistics  // nil: no drift check
 }
 
-func loadBaseline(cfg *Config) (*baseline, error) {
+func loadBaseline(ctx context.Context, cfg *Config) (*baseline, error) {
 	var b baseline
 	if cfg.BaselineConstraints != "" {
-		data, err := os.ReadFile(cfg.BaselineConstraints)
+		data, err := source.ReadFile(ctx, cfg.BaselineConstraints)
 		if err != nil {
 			return nil, fmt.Errorf("%w: baseline_constraints: %w", sagemaker.ErrBaseline, err)
 		}
@@ -43,7 +42,7 @@ func loadBaseline(cfg *Config) (*baseline, error) {
 		}
 	}
 	if cfg.BaselineStatistics != "" {
-		data, err := os.ReadFile(cfg.BaselineStatistics)
+		data, err := source.ReadFile(ctx, cfg.BaselineStatistics)
 		if err != nil {
 			return nil, fmt.Errorf("%w: baseline_statistics: %w", sagemaker.ErrBaseline, err)
 		}
@@ -94,7 +93,7 @@ func runMonitor(ctx context.Context, cfg *Config, log Logger) Outcome {
 	if err := removeOutputs(cfg.OutputPath, cfg.outputFiles()...); err != nil {
 		return failed(err)
 	}
-	base, err := loadBaseline(cfg)
+	base, err := loadBaseline(ctx, cfg)
 	if err != nil {
 		return failed(err)
 	}
@@ -102,7 +101,7 @@ func runMonitor(ctx context.Context, cfg *Config, log Logger) Outcome {
 	if cons == nil {
 		cons = constraintsForDrift(base.statistics)
 	}
-	files, err := source.List(cfg.DatasetSource)
+	files, err := source.List(ctx, cfg.DatasetSource, cfg.listOptions())
 	if err != nil {
 		return failed(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strconv"
 
@@ -231,7 +230,7 @@ func (p *producer) file(f source.File) error {
 }
 
 func (p *producer) csv(f source.File) error {
-	r, err := source.Open(f)
+	r, err := source.Open(p.ctx, f)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", f.Path, err)
 	}
@@ -272,7 +271,7 @@ func (p *producer) csv(f source.File) error {
 }
 
 func (p *producer) jsonLines(f source.File) error {
-	r, err := source.Open(f)
+	r, err := source.Open(p.ctx, f)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", f.Path, err)
 	}
@@ -300,7 +299,7 @@ func (p *producer) jsonLines(f source.File) error {
 }
 
 func (p *producer) jsonDocument(f source.File) error {
-	r, err := source.Open(f)
+	r, err := source.Open(p.ctx, f)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", f.Path, err)
 	}
@@ -323,11 +322,11 @@ func (p *producer) parquet(f source.File) error {
 	if f.Compressed() {
 		return fmt.Errorf("%s: %w: gzip-compressed Parquet files are not supported (Parquet compresses its pages itself)", f.Path, decode.ErrBadInput)
 	}
-	fh, err := os.Open(f.Path)
+	fh, closer, err := source.OpenRandom(p.ctx, f)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", f.Path, err)
 	}
-	defer fh.Close()
+	defer closer.Close()
 	return decode.ReadParquet(f.Path, fh, parquetBatchRows, memory.DefaultAllocator, func(_ int, rec arrow.RecordBatch) error {
 		if p.columns == nil {
 			p.first = f.Path
@@ -344,7 +343,7 @@ func (p *producer) parquet(f source.File) error {
 }
 
 func (p *producer) capture(f source.File) error {
-	r, err := source.Open(f)
+	r, err := source.Open(p.ctx, f)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", f.Path, err)
 	}

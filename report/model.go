@@ -171,11 +171,11 @@ type Feature struct {
 	Baseline *Summary `json:"baseline,omitempty"`
 	// Histogram and CDF are set for numeric features with sketches; Categories for categorical
 	// features with frequencies.
-	Histogram  *Histogram   `json:"histogram,omitempty"`
-	CDF        *CDF         `json:"cdf,omitempty"`
-	Categories *Categories  `json:"categories,omitempty"`
+	Histogram  *Histogram    `json:"histogram,omitempty"`
+	CDF        *CDF          `json:"cdf,omitempty"`
+	Categories *Categories   `json:"categories,omitempty"`
 	Trend      *FeatureTrend `json:"trend,omitempty"`
-	Notes      []string     `json:"notes,omitempty"`
+	Notes      []string      `json:"notes,omitempty"`
 }
 
 // Summary is one side's statistics of a feature, as statistics.json states them.

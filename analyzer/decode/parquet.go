@@ -203,9 +203,9 @@ type pqFile struct {
 	mem  memory.Allocator
 }
 
-func (p *pqFile) close() {
-	_ = p.pr.Close() // closes nothing of the caller's: r is not an io.Closer we own
-}
+// close releases the file. It does not call file.Reader.Close, which would close the caller's
+// reader when it is an io.Closer (an *os.File): r belongs to the caller.
+func (p *pqFile) close() {}
 
 // pqOpen checks the framing of the file, parses the footer and plans the normalisation.
 func pqOpen(name string, r parquet.ReaderAtSeeker, mem memory.Allocator) (*pqFile, error) {
@@ -226,17 +226,14 @@ func pqOpen(name string, r parquet.ReaderAtSeeker, mem memory.Allocator) (*pqFil
 	}
 	fr, err := pqarrow.NewFileReader(pr, pqarrow.ArrowReadProperties{}, mem)
 	if err != nil {
-		_ = pr.Close()
 		return nil, pqErrorf(name, 0, "schema: %v", err)
 	}
 	sc, err := fr.Schema()
 	if err != nil {
-		_ = pr.Close()
 		return nil, pqErrorf(name, 0, "schema: %v", err)
 	}
 	plan, err := newPQPlan(sc)
 	if err != nil {
-		_ = pr.Close()
 		return nil, pqErrorf(name, 0, "schema: %v", err)
 	}
 	return &pqFile{name: name, pr: pr, fr: fr, plan: plan, mem: mem}, nil
@@ -296,7 +293,7 @@ func (p *pqFile) readBatch(readers []*pqarrow.ColumnReader, rg int, n, first int
 		}
 		top[i] = a
 		if int64(a.Len()) != n {
-			return nil, pqErrorf(p.name, 0, "row group %d column %s: read %d rows, the row group has %d more (corrupt column chunk?)", rg, name, a.Len(), n)
+			return nil, pqErrorf(p.name, 0, "row group %d column %s: read %d rows where %d were expected (corrupt column chunk?)", rg, name, a.Len(), n)
 		}
 	}
 	cols, err := p.plan.normalise(top, p.mem)

@@ -22,7 +22,7 @@ var pqWriteSeeds = flag.Bool("parquet.write-seeds", false, "rewrite testdata/fuz
 func pqFuzzSeeds(t testing.TB) map[string][]byte {
 	t.Helper()
 	js := func(dt arrow.DataType, s string) arrow.Array {
-		a, _, err := array.FromJSON(memory.DefaultAllocator, dt, strings.NewReader(s), array.WithUseNumber())
+		a, _, err := array.FromJSON(memory.DefaultAllocator, dt, strings.NewReader(s))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -292,7 +292,7 @@ func pqTypedBatch(t testing.TB, cols []pqIn) arrow.RecordBatch {
 	arrs := make([]arrow.Array, len(cols))
 	for i, c := range cols {
 		fields[i] = c.field
-		a, _, err := array.FromJSON(memory.DefaultAllocator, c.field.Type, strings.NewReader(c.json), array.WithUseNumber())
+		a, _, err := array.FromJSON(memory.DefaultAllocator, c.field.Type, strings.NewReader(c.json))
 		if err != nil {
 			t.Fatalf("column %s: %v", c.field.Name, err)
 		}
@@ -380,7 +380,7 @@ func TestParquetArrowSchemaTypes(t *testing.T) {
 	dict := db.NewArray()
 	defer dict.Release()
 	mk := func(dt arrow.DataType, js string) arrow.Array {
-		a, _, err := array.FromJSON(mem, dt, strings.NewReader(js), array.WithUseNumber())
+		a, _, err := array.FromJSON(mem, dt, strings.NewReader(js))
 		if err != nil {
 			t.Fatalf("%s: %v", dt, err)
 		}
@@ -531,7 +531,7 @@ func TestParquetRetainedBatch(t *testing.T) {
 // with its row group, column and 1-based row in the file.
 func TestParquetUint64Overflow(t *testing.T) {
 	a, _, err := array.FromJSON(memory.DefaultAllocator, arrow.PrimitiveTypes.Uint64,
-		strings.NewReader(`[1, 2, 3, null, 5, "9223372036854775808"]`), array.WithUseNumber())
+		strings.NewReader(`[1, 2, 3, null, 5, "9223372036854775808"]`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -677,4 +677,97 @@ func TestParquetYieldPanicPropagates(t *testing.T) {
 	}()
 	_ = ReadParquet("ids.parquet", bytes.NewReader(data), 0, nil, func(int, arrow.RecordBatch) error { panic("caller bug") })
 	t.Fatal("no panic")
+}
+
+// TestParquetNullStructMasksChildren feeds the normaliser a struct whose children hold valid
+// values under null struct rows. pqarrow never reads such arrays from a file (children of a null
+// group are null there too), but Arrow allows them, and a flattened leaf must be null wherever
+// any ancestor is null. Every leaf type's masked path is covered.
+func TestParquetNullStructMasksChildren(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	js := func(dt arrow.DataType, s string) arrow.Array {
+		a, _, err := array.FromJSON(mem, dt, strings.NewReader(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	// validity bitmap 0b1101: row 1 is null
+	bitmap := func() *memory.Buffer { return memory.NewBufferBytes([]byte{0b1101}) }
+	innerCols := []arrow.Array{js(pqI64, `[10, 11, 12, 13]`)}
+	inner, err := array.NewStructArrayWithNulls(innerCols, []string{"z"}, memory.NewBufferBytes([]byte{0b0111}), 1, 0) // row 3 null
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols := []arrow.Array{
+		js(arrow.PrimitiveTypes.Int32, `[1, 2, 3, null]`),
+		js(pqI64, `[1, 2, 3, 4]`),
+		js(pqF64, `[0.5, 1.5, 2.5, 3.5]`),
+		js(pqBool, `[true, true, false, false]`),
+		js(pqStr, `["a", "b", "c", "d"]`),
+		js(arrow.ListOf(pqI64), `[[1], [2], [], null]`),
+		inner,
+	}
+	st, err := array.NewStructArrayWithNulls(cols, []string{"i32", "i64", "f", "b", "s", "l", "in"}, bitmap(), 1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cols {
+		c.Release()
+	}
+	innerCols[0].Release()
+	defer st.Release()
+	plan, err := newPQPlan(arrow.NewSchema([]arrow.Field{{Name: "st", Type: st.DataType(), Nullable: true}}, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := plan.normalise([]arrow.Array{st}, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]any{
+		"st.i32":  {int64(1), nil, int64(3), nil},
+		"st.i64":  {int64(1), nil, int64(3), int64(4)},
+		"st.f":    {0.5, nil, 2.5, 3.5},
+		"st.b":    {true, nil, false, false},
+		"st.s":    {"a", nil, "c", "d"},
+		"st.l":    {"[1]", nil, "[]", nil},
+		"st.in.z": {int64(10), nil, int64(12), nil},
+	}
+	for i, f := range plan.schema.Fields() {
+		if got := pqValues(t, out[i]); !reflect.DeepEqual(got, want[f.Name]) {
+			t.Errorf("column %s: got %#v, want %#v", f.Name, got, want[f.Name])
+		}
+		out[i].Release()
+	}
+	if len(plan.schema.Fields()) != len(want) {
+		t.Errorf("%d columns, want %d", len(plan.schema.Fields()), len(want))
+	}
+}
+
+// pqCloseSpy is a ReaderAtSeeker that records being closed.
+type pqCloseSpy struct {
+	*bytes.Reader
+	closed bool
+}
+
+func (s *pqCloseSpy) Close() error { s.closed = true; return nil }
+
+// TestParquetLeavesReaderOpen checks that the caller's reader is not closed (the library's
+// file.Reader.Close would close an io.Closer), so ParquetColumns and ReadParquet can share one
+// open file.
+func TestParquetLeavesReaderOpen(t *testing.T) {
+	rec := pqIDBatch(0, 10)
+	defer rec.Release()
+	r := &pqCloseSpy{Reader: bytes.NewReader(pqWrite(t, pqWriteOpts{}, rec))}
+	if _, err := ParquetColumns("ids.parquet", r); err != nil {
+		t.Fatal(err)
+	}
+	if err := ReadParquet("ids.parquet", r, 0, nil, func(int, arrow.RecordBatch) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if r.closed {
+		t.Error("the caller's reader was closed")
+	}
 }

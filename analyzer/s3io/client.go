@@ -95,6 +95,9 @@ func New(ctx context.Context, opts ...func(*s3.Options)) (*Client, error) {
 		if !forced {
 			o.UsePathStyle = o.BaseEndpoint != nil
 		}
+		// Objects uploaded in parts carry no whole-object checksum to validate: the SDK would log
+		// a DEBUG line for each such GetObject on stderr.
+		o.DisableLogOutputChecksumValidationSkipped = true
 	}, func(o *s3.Options) {
 		for _, opt := range opts {
 			opt(o)

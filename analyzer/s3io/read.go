@@ -25,7 +25,7 @@ func (c *Client) Open(ctx context.Context, o Object) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &objectReader{c: c, ctx: ctx, uri: o.URI, bucket: bucket, key: key}
+	r := &objectReader{c: c, ctx: ctx, uri: o.URI, bucket: bucket, key: key, size: o.Size}
 	if err := r.open(); err != nil {
 		return nil, err
 	}
@@ -36,6 +36,7 @@ type objectReader struct {
 	c                *Client
 	ctx              context.Context
 	uri, bucket, key string
+	size             int64 // as listed; 0 when unknown
 
 	body    io.ReadCloser
 	etag    *string
@@ -47,11 +48,13 @@ type objectReader struct {
 
 func (r *objectReader) open() error {
 	in := &s3.GetObjectInput{Bucket: &r.bucket, Key: &r.key}
+	var opts []func(*s3.Options)
 	if r.off > 0 {
 		in.Range = aws.String(fmt.Sprintf("bytes=%d-", r.off))
 		in.IfMatch = r.etag
+		opts = append(opts, rangeChecksums)
 	}
-	out, err := r.c.s3.GetObject(r.ctx, in)
+	out, err := r.c.s3.GetObject(r.ctx, in, opts...)
 	if err != nil {
 		return r.c.fail("get", r.uri, err)
 	}
@@ -92,10 +95,17 @@ func (r *objectReader) Read(p []byte) (int, error) {
 	}
 }
 
-// resume reopens the object at r.off after the body failed with cause.
+// rangeChecksums turns off the validation of whole-object checksums for a ranged GetObject: they
+// do not apply to a part of the object (some servers send them anyway).
+func rangeChecksums(o *s3.Options) {
+	o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
+}
+
+// resume reopens the object at r.off after the body failed with cause. A failure after the last
+// byte (a checksum mismatch found at the end) is final.
 func (r *objectReader) resume(cause error) error {
 	r.body.Close()
-	if r.ctx.Err() != nil || r.resumes >= maxResumes {
+	if r.ctx.Err() != nil || r.resumes >= maxResumes || (r.size > 0 && r.off >= r.size) {
 		return r.c.fail("read", r.uri, fmt.Errorf("at byte %d: %w", r.off, cause))
 	}
 	r.resumes++
@@ -299,7 +309,7 @@ func (r *ReaderAt) ReadAt(p []byte, off int64) (int, error) {
 		return 0, nil
 	}
 	last := min(off+int64(len(p)), r.size) - 1
-	out, err := r.c.s3.GetObject(r.ctx, &s3.GetObjectInput{Bucket: &r.bucket, Key: &r.key, Range: aws.String(fmt.Sprintf("bytes=%d-%d", off, last))})
+	out, err := r.c.s3.GetObject(r.ctx, &s3.GetObjectInput{Bucket: &r.bucket, Key: &r.key, Range: aws.String(fmt.Sprintf("bytes=%d-%d", off, last))}, rangeChecksums)
 	if err != nil {
 		return 0, r.c.fail("get", r.uri, err)
 	}

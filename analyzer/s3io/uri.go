@@ -2,7 +2,6 @@ package s3io
 
 import (
 	"fmt"
-	"path"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -18,7 +17,7 @@ const maxKeyBytes = 1024
 // bucketName accepts today's bucket names (3–63 characters of a-z, 0-9, '.' and '-') and the
 // legacy us-east-1 names (up to 255 characters, upper case and '_' allowed), so no real bucket is
 // refused; S3 itself rejects the rest.
-var bucketName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{1,254}$`)
+var bucketName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{2,254}$`)
 
 // IsURI reports whether s names an S3 location ("s3://bucket/prefix"), as opposed to a local path.
 func IsURI(s string) bool { return strings.HasPrefix(s, scheme) }
@@ -76,6 +75,3 @@ func hidden(rel string) bool {
 	}
 	return false
 }
-
-// base is the last path element of a key ("a/b/c.json" → "c.json").
-func base(key string) string { return path.Base(key) }

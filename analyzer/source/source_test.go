@@ -20,7 +20,7 @@ func TestList(t *testing.T) {
 		os.MkdirAll(filepath.Dir(p), 0o755)
 		os.WriteFile(p, []byte(data), 0o644)
 	}
-	files, err := List(root)
+	files, err := List(t.Context(), root, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,20 +38,20 @@ func TestList(t *testing.T) {
 			t.Fatalf("got %v, want %v", got, want)
 		}
 	}
-	if fs, err := List(filepath.Join(root, "_tmp")); err != nil || len(fs) != 1 {
+	if fs, err := List(t.Context(), filepath.Join(root, "_tmp"), Options{}); err != nil || len(fs) != 1 {
 		t.Errorf("a root named like a hidden folder is still read: %v %v", fs, err)
 	}
 	only := filepath.Join(root, "only")
 	os.MkdirAll(only, 0o755)
 	os.WriteFile(filepath.Join(only, "_SUCCESS"), nil, 0o644)
 	os.WriteFile(filepath.Join(only, ".x.csv"), []byte("1"), 0o644)
-	if _, err := List(only); !errors.Is(err, ErrNoInput) {
+	if _, err := List(t.Context(), only, Options{}); !errors.Is(err, ErrNoInput) {
 		t.Errorf("a folder with only hidden content: %v", err)
 	}
-	if fs, err := List(filepath.Join(root, "b.csv")); err != nil || len(fs) != 1 {
+	if fs, err := List(t.Context(), filepath.Join(root, "b.csv"), Options{}); err != nil || len(fs) != 1 {
 		t.Errorf("a single file: %v %v", fs, err)
 	}
-	if _, err := List(filepath.Join(root, "nope")); err == nil {
+	if _, err := List(t.Context(), filepath.Join(root, "nope"), Options{}); err == nil {
 		t.Error("missing path: no error")
 	}
 }
@@ -64,7 +64,7 @@ func TestOpenGzip(t *testing.T) {
 	zw.Close()
 	p := filepath.Join(dir, "d.csv.gz")
 	os.WriteFile(p, buf.Bytes(), 0o644)
-	r, err := Open(File{Path: p})
+	r, err := Open(t.Context(), File{Path: p})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestOpenGzip(t *testing.T) {
 		t.Errorf("read %q %v", b, err)
 	}
 	os.WriteFile(p, []byte("not gzip"), 0o644)
-	if _, err := Open(File{Path: p}); err == nil {
+	if _, err := Open(t.Context(), File{Path: p}); err == nil {
 		t.Error("not gzip: no error")
 	}
 }
