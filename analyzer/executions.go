@@ -1,6 +1,7 @@
 package analyzer
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/driftwatch/driftwatch/analyzer/s3io"
+	"github.com/driftwatch/driftwatch/analyzer/source"
 )
 
 // Execution history (the list_executions() of SageMaker's SDK): with DRIFTWATCH_EXECUTION_LAYOUT=
@@ -68,9 +72,37 @@ func writeExecution(dir string, e Execution) error {
 	return writeFileAtomic(filepath.Join(dir, ExecutionFile), append(b, '\n'))
 }
 
-// ListExecutions finds every execution record under root, newest window first (then newest run).
-func ListExecutions(root string) ([]Execution, error) {
+// ListExecutions finds every execution record under root (a folder or an s3:// prefix), newest
+// window first (then newest run).
+func ListExecutions(ctx context.Context, root string) ([]Execution, error) {
 	var out []Execution
+	if s3io.IsURI(root) {
+		c, err := source.S3(ctx)
+		if err != nil {
+			return nil, err
+		}
+		objs, err := c.List(ctx, root)
+		if err != nil && !errors.Is(err, source.ErrNoInput) {
+			return nil, err
+		}
+		for _, o := range objs {
+			if !strings.HasSuffix(o.URI, "/"+ExecutionFile) {
+				continue
+			}
+			b, err := c.Get(ctx, o.URI)
+			if err != nil {
+				return nil, err
+			}
+			var e Execution
+			if err := json.Unmarshal(b, &e); err != nil {
+				return nil, fmt.Errorf("%s: %w", o.URI, err)
+			}
+			e.Path = strings.TrimSuffix(o.URI, "/"+ExecutionFile)
+			out = append(out, e)
+		}
+		sortExecutions(out)
+		return out, nil
+	}
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -93,11 +125,15 @@ func ListExecutions(root string) ([]Execution, error) {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
+	sortExecutions(out)
+	return out, nil
+}
+
+func sortExecutions(out []Execution) {
 	slices.SortStableFunc(out, func(a, b Execution) int {
 		if c := strings.Compare(b.WindowEnd, a.WindowEnd); c != 0 {
 			return c
 		}
 		return strings.Compare(b.StartedAt, a.StartedAt)
 	})
-	return out, nil
 }

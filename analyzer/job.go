@@ -193,7 +193,11 @@ func runJob(ctx context.Context, cfg *Config, log Logger, start time.Time) (out 
 	if err == nil {
 		target := joinDest(dest, rel)
 		if ok {
-			err = c.UploadDir(uctx, cfg.OutputPath, target, ExecutionFile)
+			last := ""
+			if rel != "" {
+				last = ExecutionFile
+			}
+			err = c.UploadDir(uctx, cfg.OutputPath, target, last)
 		} else if rel != "" {
 			err = uploadFile(uctx, c, filepath.Join(cfg.OutputPath, ExecutionFile), target+"/"+ExecutionFile)
 		}

@@ -217,7 +217,7 @@ func monitor(ctx context.Context, args []string, stderr io.Writer, logger *log.L
 func executions(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("executions", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	root := fs.String("output", "", "output folder of the monitoring jobs (their output_path, with DRIFTWATCH_EXECUTION_LAYOUT=sagemaker)")
+	root := fs.String("output", "", "output folder or s3:// prefix of the monitoring jobs (their output_path, with DRIFTWATCH_EXECUTION_LAYOUT=sagemaker)")
 	asJSON := fs.Bool("json", false, "print JSON, one array of execution records")
 	limit := fs.Int("n", 0, "show at most n executions (0: all)")
 	fs.Usage = func() {
@@ -234,7 +234,7 @@ func executions(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "driftwatch executions: --output is required")
 		return analyzer.ExitConfig
 	}
-	list, err := analyzer.ListExecutions(*root)
+	list, err := analyzer.ListExecutions(context.Background(), *root)
 	if err != nil {
 		fmt.Fprintf(stderr, "driftwatch executions: %v\n", err)
 		return analyzer.ExitFailed
