@@ -20,6 +20,8 @@ demo: build
 	@echo "Outputs:"
 	@echo "  $(CURDIR)/out/demo/statistics.json"
 	@echo "  $(CURDIR)/out/demo/constraints.json"
+	@echo "Report (open it in a browser):"
+	@echo "  $(CURDIR)/out/demo/report.html"
 
 # test: everything CI runs (.ci/run calls this).
 test:

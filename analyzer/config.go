@@ -162,6 +162,9 @@ type Config struct {
 	// with an execution record (executions.go); "" writes them in output_path.
 	ExecutionLayout string
 
+	// NoReport switches report.html off (DRIFTWATCH_REPORT=Disabled, CLI --report=false).
+	NoReport bool
+
 	// parseErrs are the problems found while reading the environment, reported by Validate.
 	parseErrs []error
 }
@@ -250,6 +253,13 @@ func ConfigFromEnv(env Env, processingJobConfig string) (Config, error) {
 		errs = append(errs, fmt.Errorf("publish_cloudwatch_metrics must be Enabled or Disabled, got %q", v))
 	}
 	c.ExecutionLayout = vars[envExecutionLayout]
+	switch v := vars[envReport]; v {
+	case "", publishCloudWatchEnabled:
+	case publishCloudWatchDisabled:
+		c.NoReport = true
+	default:
+		errs = append(errs, fmt.Errorf("%s must be Enabled or Disabled, got %q", envReport, v))
+	}
 	if err := c.deriveWindow(vars, time.Now()); err != nil {
 		errs = append(errs, err)
 	}
@@ -271,8 +281,11 @@ var EnvKeys = []string{
 	"categorical_drift_method", "baseline_statistics", "baseline_constraints", "analysis_type",
 	"start_time", "end_time", "metric_time", "sagemaker_endpoint_name",
 	"sagemaker_monitoring_schedule_name", "output_message_file", "cloudwatch_metrics_directory",
-	envWindow, envWindowOffset, envNow, envExecutionLayout,
+	envWindow, envWindowOffset, envNow, envExecutionLayout, envReport,
 }
+
+// envReport switches the HTML report: Enabled (default) or Disabled.
+const envReport = "DRIFTWATCH_REPORT"
 
 // Validate reports every problem of the configuration at once.
 func (c *Config) Validate() error {

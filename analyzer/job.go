@@ -23,6 +23,7 @@ import (
 	"github.com/driftwatch/driftwatch/analyzer/s3io"
 	"github.com/driftwatch/driftwatch/analyzer/sagemaker"
 	"github.com/driftwatch/driftwatch/analyzer/source"
+	"github.com/driftwatch/driftwatch/report"
 )
 
 // Logger receives the job's progress lines.
@@ -165,6 +166,17 @@ func runJob(ctx context.Context, cfg *Config, log Logger, start time.Time) (out 
 		out = runBaseline(ctx, cfg, log)
 	}
 	ok := out.Status == Completed || out.Status == CompletedWithViolations
+	if ok && !cfg.NoReport {
+		var history []report.HistoryPoint
+		if rel != "" {
+			history = reportHistory(ctx, dest, log)
+		}
+		var baseStats []byte
+		if cfg.BaselineStatistics != "" {
+			baseStats, _ = source.ReadFile(ctx, cfg.BaselineStatistics)
+		}
+		writeReport(ctx, cfg, out.Message, baseStats, history, log)
+	}
 	if !ok {
 		// No output of a failed or stopped job may pass for a result, nor may a stale one.
 		if err := removeOutputs(cfg.OutputPath, cfg.outputFiles()...); err != nil {
@@ -274,9 +286,9 @@ func completed(violations int) Outcome {
 // outputFiles are the files the job writes in output_path.
 func (c *Config) outputFiles() []string {
 	if c.BaselineConstraints != "" || c.BaselineStatistics != "" {
-		return []string{StatisticsFile, ViolationsFile, DetailsFile}
+		return []string{StatisticsFile, ViolationsFile, DetailsFile, ReportFile}
 	}
-	return []string{StatisticsFile, ConstraintsFile}
+	return []string{StatisticsFile, ConstraintsFile, ReportFile}
 }
 
 func runBaseline(ctx context.Context, cfg *Config, log Logger) Outcome {

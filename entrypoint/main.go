@@ -50,6 +50,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return monitor(ctx, args[1:], stderr, logger)
 	case "executions":
 		return executions(args[1:], stdout, stderr)
+	case "report":
+		return reportCmd(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "driftwatch %s (%s)\n", version, runtime.Version())
 		return 0
@@ -123,6 +125,7 @@ func baseline(ctx context.Context, args []string, stderr io.Writer, logger *log.
 	fs.StringVar(&cfg.CategoricalDriftMethod, "categorical-drift-method", "", "LInfinity or ChiSquared: written into constraints.json (categorical_drift_method)")
 	fs.StringVar(&cfg.OutputMessageFile, "message-file", "", "also write the outcome message here, as the container does (output_message_file)")
 	fs.IntVar(&cfg.Parallelism, "parallelism", cfg.Parallelism, "chunks profiled at once; never changes the output")
+	withReport := fs.Bool("report", true, "also write report.html, a self-contained page for people (DRIFTWATCH_REPORT)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: driftwatch baseline --dataset PATH --format csv|json|parquet [--header=true] --output DIR\n\n"+
 			"Profiles a dataset the way SageMaker Model Monitor's suggest-baseline job does and writes\n"+
@@ -145,6 +148,7 @@ func baseline(ctx context.Context, args []string, stderr io.Writer, logger *log.
 		return analyzer.ExitConfig
 	}
 	cfg.DatasetFormat = f
+	cfg.NoReport = !*withReport
 	out := analyzer.Run(ctx, cfg, logger)
 	if out.Status == analyzer.Completed {
 		fmt.Fprintf(stderr, "wrote %s/%s and %s/%s\n", cfg.OutputPath, analyzer.StatisticsFile, cfg.OutputPath, analyzer.ConstraintsFile)
@@ -176,6 +180,7 @@ func monitor(ctx context.Context, args []string, stderr io.Writer, logger *log.L
 	fs.StringVar(&cfg.CloudWatchMetricsDirectory, "metrics-dir", cfg.CloudWatchMetricsDirectory, "directory of the CloudWatch metric files (cloudwatch_metrics_directory)")
 	fs.StringVar(&cfg.OutputMessageFile, "message-file", "", "also write the outcome message here, as the container does (output_message_file)")
 	fs.IntVar(&cfg.Parallelism, "parallelism", cfg.Parallelism, "chunks profiled at once; never changes the output")
+	withReport := fs.Bool("report", true, "also write report.html, a self-contained page for people (DRIFTWATCH_REPORT)")
 	fs.BoolVar(&failOnViolations, "fail-on-violations", false, fmt.Sprintf("exit with code %d when violations are found (for CI gating)", exitViolations))
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: driftwatch monitor --dataset PATH --format csv|json|parquet|capture --baseline-statistics F --baseline-constraints F --output DIR [--start T --end T]\n\n"+
@@ -203,6 +208,7 @@ func monitor(ctx context.Context, args []string, stderr io.Writer, logger *log.L
 		return analyzer.ExitConfig
 	}
 	cfg.DatasetFormat = f
+	cfg.NoReport = !*withReport
 	cfg.PublishCloudWatchMetrics = publish
 	out := analyzer.Run(ctx, cfg, logger)
 	if out.Status == analyzer.Completed || out.Status == analyzer.CompletedWithViolations {

@@ -69,17 +69,68 @@ func sketchOf(ns *numericalStat) (*sketchSide, string) {
 	return &sketchSide{s: s, n: n, min: float64(*ns.Min), max: float64(*ns.Max)}, ""
 }
 
-// numericCharts evaluates both sides on one grid of gridSteps equal-width steps over [lo, hi], the
-// union of their [min, max], with kll.Buckets (Deequ's histogram, contract §5.5), and returns:
+// tailShare: the share of values at each end that numericCharts may leave outside the plotted
+// range (they still count, in the first and last bins). 0.5 %: a few outliers then no longer
+// squeeze 99 % of the values into one bin, as they do for prices.
+const tailShare = 0.005
+
+// sideGrid is one side evaluated on a grid of gridSteps equal-width steps over a range: below is
+// the estimated number of values below the range, cum[i] the number below the upper bound of
+// step i (below included; the last one is every value ≤ the range's end), above the rest.
+type sideGrid struct {
+	n            float64
+	below, above float64
+	cum          []float64
+}
+
+// evalGrid evaluates s on gridSteps steps over [lo, hi] with kll.Buckets (Deequ's histogram,
+// contract §5.5) and returns the steps' bounds with the side's counts.
+func evalGrid(s *sketchSide, lo, hi float64) ([]kll.Bucket, sideGrid) {
+	bk := s.s.Buckets(lo, hi, gridSteps)
+	g := sideGrid{n: float64(s.n), cum: make([]float64, gridSteps)}
+	if lo > s.min {
+		g.below = float64(s.s.RankExclusive(lo))
+	}
+	run := g.below
+	for i, b := range bk {
+		run += b.Count
+		g.cum[i] = run
+	}
+	// Deequ's last upper bound can round below hi and lose the values equal to it (kll.Buckets):
+	// they are above only if hi is below the side's max.
+	if hi < s.max {
+		g.above = g.n - float64(s.s.Rank(hi))
+	}
+	g.cum[gridSteps-1] = g.n - g.above
+	return bk, g
+}
+
+// quantileStep returns the upper bound of the first grid step where the share of values below
+// reaches p.
+func (g *sideGrid) quantileStep(bk []kll.Bucket, p float64) (lower, upper float64) {
+	for i, c := range g.cum {
+		if c/g.n >= p {
+			return bk[i].Lower, bk[i].Upper
+		}
+	}
+	return bk[len(bk)-1].Lower, bk[len(bk)-1].Upper
+}
+
+// numericCharts overlays both sides' distributions on one plotted range [vlo, vhi]: the union of
+// their [min, max], narrowed to the union of their central 1 − 2·tailShare of values when that
+// halves it or more (the values outside then count in the first and last bins, and Histogram.Open
+// says so). Both sides are evaluated on gridSteps equal-width steps over that range with
+// kll.Buckets, and it returns:
 //
 //   - the histogram on histBins common bins: per side, the percentage of its values in each bin;
-//   - the CDF at cdfPoints+1 points: per side, 100·(estimated number of values < x)/n, and 100 at
-//     x = hi by definition (every value is ≤ max);
-//   - the largest gap between the two CDFs over the whole grid: the grid's L∞ distance
-//     max_i |F_b(x_i) − F_c(x_i)|, which can only be below the sketches' exact L∞ distance.
+//   - the CDF at cdfPoints+1 points: per side, 100·(estimated number of values < x)/n, ending at
+//     the share ≤ vhi (100 unless the range was narrowed);
+//   - the largest gap between the two CDFs, max |F_b(x) − F_c(x)| over the grid points of both
+//     the full and the plotted range: an L∞ distance on a grid, so never above the sketches'
+//     exact L∞ distance. The plotted range always includes its x.
 //
-// Either side may be nil (a baseline job has no baseline). When lo = hi (every value equal), the
-// histogram has one bin and there is no CDF.
+// Either side may be nil (a baseline job has no baseline). When min = max on every side (every
+// value equal), the histogram has one bin and there is no CDF.
 func numericCharts(b, c *sketchSide) (*Histogram, *CDF) {
 	sides := []*sketchSide{b, c}
 	lo, hi := math.Inf(1), math.Inf(-1)
@@ -105,65 +156,93 @@ func numericCharts(b, c *sketchSide) (*Histogram, *CDF) {
 		}
 		return h, nil
 	}
-	round := roundForRange(lo, hi)
-	h.Bounds = make([]float64, histBins+1)
-	for i := range h.Bounds {
-		h.Bounds[i] = round(lo + float64((hi-lo)*float64(i))/histBins)
-	}
-	h.Bounds[histBins] = round(hi)
 
-	cdf := &CDF{X: make([]float64, cdfPoints+1)}
-	var grid []kll.Bucket
-	var cums [2][]float64 // per side: fraction of values below each grid step's upper bound
+	// The full range: where the tails end, and the largest gap.
+	var full [2]*sideGrid
+	var fullBk []kll.Bucket
+	qlo, qhi := math.Inf(1), math.Inf(-1)
 	for si, s := range sides {
 		if s == nil {
 			continue
 		}
-		grid = s.s.Buckets(lo, hi, gridSteps)
-		cum := make([]float64, gridSteps)
+		bk, g := evalGrid(s, lo, hi)
+		fullBk, full[si] = bk, &g
+		l, _ := g.quantileStep(bk, tailShare)
+		_, u := g.quantileStep(bk, 1-tailShare)
+		qlo, qhi = math.Min(qlo, l), math.Max(qhi, u)
+	}
+	gapAt := func(bk []kll.Bucket, gb, gc *sideGrid) (float64, float64, float64, float64) {
+		best, at := -1.0, 0
+		for i := range gridSteps {
+			if d := math.Abs(gb.cum[i]/gb.n - gc.cum[i]/gc.n); d > best {
+				best, at = d, i
+			}
+		}
+		return best, bk[at].Upper, gb.cum[at] / gb.n, gc.cum[at] / gc.n
+	}
+	var gap *[4]float64
+	if b != nil && c != nil {
+		d, x, fb, fc := gapAt(fullBk, full[0], full[1])
+		gap = &[4]float64{d, x, fb, fc}
+	}
+	vlo, vhi := lo, hi
+	if qhi > qlo && qhi-qlo <= (hi-lo)/2 {
+		vlo, vhi = qlo, qhi
+		if gap != nil {
+			vlo, vhi = math.Min(vlo, gap[1]-(hi-lo)/gridSteps), math.Max(vhi, gap[1])
+		}
+		h.Open = vlo > lo || vhi < hi
+	}
+
+	// The plotted range.
+	round := roundForRange(vlo, vhi)
+	h.Bounds = make([]float64, histBins+1)
+	for i := range h.Bounds {
+		h.Bounds[i] = round(vlo + float64((vhi-vlo)*float64(i))/histBins)
+	}
+	h.Bounds[histBins] = round(vhi)
+	cdf := &CDF{X: make([]float64, cdfPoints+1)}
+	var view [2]*sideGrid
+	var bk []kll.Bucket
+	for si, s := range sides {
+		if s == nil {
+			continue
+		}
+		var g sideGrid
+		bk, g = evalGrid(s, vlo, vhi)
+		view[si] = &g
 		hist := make([]float64, histBins)
-		var run float64
-		for i, bk := range grid {
-			run += bk.Count
-			cum[i] = run / float64(s.n)
-			hist[i/(gridSteps/histBins)] += bk.Count
+		prev := 0.0
+		for i, cu := range g.cum {
+			hist[i/(gridSteps/histBins)] += cu - prev
+			prev = cu
 		}
-		// Deequ's last upper bound can round below max and lose the values equal to max
-		// (kll.Buckets); they belong to the last bin.
-		hist[histBins-1] += float64(s.n) - run
-		cum[gridSteps-1] = 1
-		for i := range hist {
-			hist[i] = roundSig(100 * hist[i] / float64(s.n))
-		}
+		hist[histBins-1] += g.above // hist[0] has the values below: cum starts with them
 		ys := make([]float64, cdfPoints+1)
+		ys[0] = roundSig(100 * g.below / g.n)
 		for j := 1; j <= cdfPoints; j++ {
-			ys[j] = roundSig(100 * cum[j*(gridSteps/cdfPoints)-1])
+			ys[j] = roundSig(100 * g.cum[j*(gridSteps/cdfPoints)-1] / g.n)
 		}
-		cums[si] = cum
+		for i := range hist {
+			hist[i] = roundSig(100 * hist[i] / g.n)
+		}
 		if si == 0 {
 			h.Baseline, cdf.Baseline = hist, ys
 		} else {
 			h.Current, cdf.Current = hist, ys
 		}
 	}
-	cdf.X[0] = round(lo)
+	cdf.X[0] = round(vlo)
 	for j := 1; j <= cdfPoints; j++ {
-		cdf.X[j] = round(grid[j*(gridSteps/cdfPoints)-1].Upper)
+		cdf.X[j] = round(bk[j*(gridSteps/cdfPoints)-1].Upper)
 	}
-	cdf.X[cdfPoints] = round(hi)
-	if b != nil && c != nil {
-		best, at := -1.0, 0
-		for i := range gridSteps {
-			if d := math.Abs(cums[0][i] - cums[1][i]); d > best {
-				best, at = d, i
-			}
+	cdf.X[cdfPoints] = round(vhi)
+	if gap != nil {
+		if d, x, fb, fc := gapAt(bk, view[0], view[1]); d > gap[0] {
+			gap = &[4]float64{d, x, fb, fc}
 		}
-		cdf.MaxGap = &Gap{
-			X:        round(grid[at].Upper),
-			Baseline: roundSig(100 * cums[0][at]),
-			Current:  roundSig(100 * cums[1][at]),
-			Distance: roundSig(best),
-		}
+		cdf.MaxGap = &Gap{X: round(gap[1]), Distance: roundSig(gap[0]),
+			Baseline: roundSig(100 * gap[2]), Current: roundSig(100 * gap[3])}
 	}
 	return h, cdf
 }

@@ -203,6 +203,9 @@ type Histogram struct {
 	// Baseline and Current are the percentages of each side's values per bin (nil: side absent).
 	Baseline []float64 `json:"baseline,omitempty"`
 	Current  []float64 `json:"current,omitempty"`
+	// Open is true when the bins cover only the central values (see numericCharts): the first
+	// bin also holds every value below Bounds[0], the last every value above the last bound.
+	Open bool `json:"open,omitempty"`
 	// BaselineN and CurrentN are the sketches' value counts (the sample sizes).
 	BaselineN int64 `json:"baseline_n"`
 	CurrentN  int64 `json:"current_n"`
