@@ -5,11 +5,16 @@ BIN := bin/driftwatch
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: all build demo test test-race bench bench-data fmt vet clean
+.PHONY: all build demo test test-race bench bench-data fmt vet clean report-assets
 
 all: build
 
-build:
+# report-assets: Apache ECharts for the HTML report, fetched from the npm registry by pinned version
+# and SHA-256 (scripts/fetch-echarts.sh, docs/report.md); git-ignored, embedded by package report.
+report-assets:
+	./scripts/fetch-echarts.sh
+
+build: report-assets
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./entrypoint
 
 # demo: a baseline job on the sample data shipped in testdata/demo.
@@ -24,12 +29,13 @@ demo: build
 	@echo "  $(CURDIR)/out/demo/report.html"
 
 # test: everything CI runs (.ci/run calls this).
-test:
+test: report-assets
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -tags invariants ./stats/...
 	$(GO) test -count=1 -race -short ./analyzer/ ./stats/
+	scripts/ci-image.sh test --skip-if-missing
 
 # bench: kernel benchmarks, then a whole baseline job on a generated 1 GB CSV (MB/s and peak RSS).
 BENCH_CSV ?= /tmp/driftwatch-bench/bench-1g.csv
@@ -52,3 +58,15 @@ clean:
 .PHONY: bench-peers
 bench-peers:
 	BENCH_CSV=$(BENCH_CSV) bench/peers.sh
+
+# image: the FROM scratch container image IMAGE (Dockerfile), its context staged in bin/image/;
+# built by docker when a daemon answers, else by buildah with deploy/podman/*.conf.
+# image-test: build it in throw-away storage and run real SageMaker-style jobs in it (local mounts,
+# and S3 when DRIFTWATCH_TEST_S3_ENDPOINT names a server); needs buildah, podman, runc, uidmap.
+IMAGE ?= driftwatch:$(VERSION)
+.PHONY: image image-test
+image: report-assets
+	IMAGE=$(IMAGE) VERSION=$(VERSION) scripts/ci-image.sh build
+
+image-test: report-assets
+	VERSION=$(VERSION) scripts/ci-image.sh test

@@ -70,12 +70,16 @@ func reportHistory(ctx context.Context, dest string, log Logger) []report.Histor
 			var d struct {
 				Drift []struct {
 					Feature string  `json:"feature_name"`
+					Method  string  `json:"method"`
 					Value   float64 `json:"value"`
 				} `json:"drift"`
 			}
 			if json.Unmarshal(b, &d) == nil {
 				for _, x := range d.Drift {
-					hp.Drift[x.Feature] = x.Value
+					// Chi-squared p-values are not distances: they would mislead on the same axis.
+					if x.Method != "ChiSquared" {
+						hp.Drift[x.Feature] = x.Value
+					}
 				}
 			}
 		}

@@ -45,7 +45,20 @@ func (c chart) UnitsJSON() string {
 }
 
 // chartSet numbers the charts of one page.
-type chartSet struct{ list []*chart }
+type chartSet struct {
+	list []*chart
+	// single: a baseline job, whose one side is "the data", drawn in the baseline's colour and
+	// line, not "current".
+	single bool
+}
+
+// cur returns the name, colour and line type of the current side.
+func (cs *chartSet) cur() (name, color, line string) {
+	if cs.single {
+		return "data", colBaseline, "solid"
+	}
+	return "current", colCurrent, "dashed"
+}
 
 func (cs *chartSet) newID() string { return fmt.Sprintf("c%d", len(cs.list)+1) }
 
@@ -77,13 +90,14 @@ func (cs *chartSet) add(id, title string, height int, units []string, c interfac
 	return ch
 }
 
-func sampleSizes(bn, cn int64, hasB, hasC bool) string {
+func (cs *chartSet) sampleSizes(bn, cn int64, hasB, hasC bool) string {
 	var parts []string
 	if hasB {
 		parts = append(parts, "baseline n = "+formatInt(bn))
 	}
 	if hasC {
-		parts = append(parts, "current n = "+formatInt(cn))
+		name, _, _ := cs.cur()
+		parts = append(parts, name+" n = "+formatInt(cn))
 	}
 	return strings.Join(parts, " · ")
 }
@@ -107,10 +121,17 @@ func rawData(v any) charts.SeriesOpts {
 	return charts.WithSeriesOpts(func(s *charts.SingleSeries) { s.Data = v })
 }
 
-func binLabels(bounds []float64) []string {
-	out := make([]string, len(bounds)-1)
+// binLabels names the bins by their bounds; open end bins, which also hold the values beyond the
+// plotted range, by their inner bound only.
+func binLabels(h *Histogram) []string {
+	b := h.Bounds
+	out := make([]string, len(b)-1)
 	for i := range out {
-		out[i] = formatNum(bounds[i]) + " – " + formatNum(bounds[i+1])
+		out[i] = formatNum(b[i]) + " – " + formatNum(b[i+1])
+	}
+	if h.Open && len(out) > 1 {
+		out[0] = "< " + formatNum(b[1])
+		out[len(out)-1] = "≥ " + formatNum(b[len(b)-2])
 	}
 	return out
 }
@@ -120,22 +141,26 @@ func (cs *chartSet) histogramChart(f *Feature) *chart {
 	h := f.Histogram
 	id := cs.newID()
 	title := f.Name + ": share of values per bin (%)"
-	sub := sampleSizes(h.BaselineN, h.CurrentN, h.Baseline != nil, h.Current != nil) + " · " +
+	sub := cs.sampleSizes(h.BaselineN, h.CurrentN, h.Baseline != nil, h.Current != nil) + " · " +
 		fmt.Sprintf("%d equal-width bins", len(h.Bounds)-1)
+	if h.Open {
+		sub += " over the central 99%; the end bins hold the rest"
+	}
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(append(base(id, title, sub, true, colBaseline, colCurrent),
 		charts.WithXAxisOpts(opts.XAxis{Type: "category", Name: f.Name, NameLocation: "middle", NameGap: 26,
 			AxisLabel: &opts.AxisLabel{HideOverlap: opts.Bool(true)}}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "value", AxisLabel: &opts.AxisLabel{Formatter: "{value}%"}}),
 	)...)
-	bar.SetXAxis(binLabels(h.Bounds))
+	bar.SetXAxis(binLabels(h))
 	var units []string
 	if h.Baseline != nil {
 		bar.AddSeries("baseline", nil, rawData(h.Baseline), charts.WithItemStyleOpts(opts.ItemStyle{Color: colBaseline}))
 		units = append(units, "%")
 	}
 	if h.Current != nil {
-		bar.AddSeries("current", nil, rawData(h.Current), charts.WithItemStyleOpts(opts.ItemStyle{Color: colCurrent}))
+		name, color, _ := cs.cur()
+		bar.AddSeries(name, nil, rawData(h.Current), charts.WithItemStyleOpts(opts.ItemStyle{Color: color}))
 		units = append(units, "%")
 	}
 	return cs.add(id, title+", "+sub, 300, units, bar)
@@ -146,7 +171,7 @@ func (cs *chartSet) cdfChart(f *Feature) *chart {
 	c, h := f.CDF, f.Histogram
 	id := cs.newID()
 	title := f.Name + ": cumulative share of values below x (%)"
-	sub := sampleSizes(h.BaselineN, h.CurrentN, c.Baseline != nil, c.Current != nil)
+	sub := cs.sampleSizes(h.BaselineN, h.CurrentN, c.Baseline != nil, c.Current != nil)
 	if g := c.MaxGap; g != nil && g.Distance == 0 {
 		sub += " · the two curves coincide"
 	}
@@ -164,9 +189,10 @@ func (cs *chartSet) cdfChart(f *Feature) *chart {
 		units = append(units, "%")
 	}
 	if c.Current != nil {
-		line.AddSeries("current", nil, rawData(pairs(c.X, c.Current)),
+		name, color, style := cs.cur()
+		line.AddSeries(name, nil, rawData(pairs(c.X, c.Current)),
 			charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(false)}),
-			charts.WithLineStyleOpts(opts.LineStyle{Width: 2, Type: "dashed", Color: colCurrent}))
+			charts.WithLineStyleOpts(opts.LineStyle{Width: 2, Type: style, Color: color}))
 		units = append(units, "%")
 	}
 	if g := c.MaxGap; g != nil && g.Distance > 0 {
@@ -192,7 +218,7 @@ func (cs *chartSet) categoriesChart(f *Feature) *chart {
 	c := f.Categories
 	id := cs.newID()
 	title := f.Name + ": share of rows per value (%)"
-	sub := sampleSizes(c.BaselineN, c.CurrentN, c.Baseline != nil, c.Current != nil)
+	sub := cs.sampleSizes(c.BaselineN, c.CurrentN, c.Baseline != nil, c.Current != nil)
 	if c.Other {
 		sub += fmt.Sprintf(" · top %d values, then all others", len(c.Values)-1)
 	}
@@ -212,7 +238,8 @@ func (cs *chartSet) categoriesChart(f *Feature) *chart {
 		units = append(units, "%")
 	}
 	if c.Current != nil {
-		bar.AddSeries("current", nil, rawData(rev(c.Current)), charts.WithItemStyleOpts(opts.ItemStyle{Color: colCurrent}))
+		name, color, _ := cs.cur()
+		bar.AddSeries(name, nil, rawData(rev(c.Current)), charts.WithItemStyleOpts(opts.ItemStyle{Color: color}))
 		units = append(units, "%")
 	}
 	height := 110 + 22*len(c.Values)*max(1, len(units))
@@ -223,11 +250,24 @@ func (cs *chartSet) categoriesChart(f *Feature) *chart {
 const rankingTop = 25
 
 // driftChart ranks features by drift distance, with each feature's threshold marked.
+// P-values (ChiSquared) are on another scale and are left to the table.
 func (cs *chartSet) driftChart(m *Model) *chart {
-	top := m.DriftRanking[:min(len(m.DriftRanking), rankingTop)]
+	var dist []Drift
+	for _, d := range m.DriftRanking {
+		if !d.PValue {
+			dist = append(dist, d)
+		}
+	}
+	if len(dist) == 0 {
+		return nil
+	}
+	top := dist[:min(len(dist), rankingTop)]
 	id := cs.newID()
-	title := "Drift distance per feature, largest first"
-	sub := fmt.Sprintf("%d of %d features", len(top), len(m.DriftRanking))
+	title := "Drift distance per feature, worst first"
+	sub := fmt.Sprintf("%d of %d features", len(top), len(dist))
+	if p := len(m.DriftRanking) - len(dist); p > 0 {
+		sub += fmt.Sprintf(" (%d more tested by p-value: see the table)", p)
+	}
 	if m.Rows.Baseline != nil {
 		sub += " · baseline n = " + formatInt(*m.Rows.Baseline)
 	}
@@ -239,15 +279,15 @@ func (cs *chartSet) driftChart(m *Model) *chart {
 		j := len(top) - 1 - i // bottom-up axis: largest on top
 		names[j] = d.Feature
 		v := float64(d.Value)
-		label := formatNum(v)
+		label := formatShort(v)
 		color := colOK
 		if d.Threshold != nil {
 			thresholds = append(thresholds, [2]any{float64(*d.Threshold), d.Feature})
 			if d.Violated {
-				label += " > " + formatNum(float64(*d.Threshold)) + " ✗ violated"
+				label += " > " + formatShort(float64(*d.Threshold)) + " ✗ violated"
 				color = colAlert
 			} else {
-				label += " ≤ " + formatNum(float64(*d.Threshold)) + " ✓"
+				label += " ≤ " + formatShort(float64(*d.Threshold)) + " ✓"
 			}
 		}
 		if !d.Value.finite() {
@@ -261,8 +301,8 @@ func (cs *chartSet) driftChart(m *Model) *chart {
 		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "distance", NameLocation: "middle", NameGap: 26}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "category", Data: names,
 			AxisLabel: &opts.AxisLabel{Width: 160, Overflow: "truncate", Interval: "0"}}),
-		charts.WithGridOpts(opts.Grid{Left: "12", Right: "200", Top: "58", Bottom: "40", ContainLabel: opts.Bool(true)}),
 	)...)
+	bar.GridList = []opts.Grid{{Left: "12", Right: "170", Top: "58", Bottom: "40", ContainLabel: opts.Bool(true)}} // room for the labels
 	bar.AddSeries("distance", bars)
 	units := []string{""}
 	if len(thresholds) > 0 {
@@ -310,22 +350,20 @@ func (cs *chartSet) completenessChart(m *Model) *chart {
 	if m.Rows.Baseline != nil {
 		sub += " · baseline n = " + formatInt(*m.Rows.Baseline)
 	}
-	sub += " · current n = " + formatInt(m.Rows.Current)
-	names := make([]string, len(rows))
-	var bv, cv []any
-	hasB := false
-	for i, r := range rows {
-		j := len(rows) - 1 - i
-		names[j] = r.Feature
-		_ = j
-	}
+	name, _, _ := cs.cur()
+	sub += " · " + name + " n = " + formatInt(m.Rows.Current)
 	pct := func(n *Num) any {
 		if n == nil || !n.finite() {
 			return "-" // echarts: no value
 		}
 		return roundSig(100 * float64(*n))
 	}
+	// echarts draws a category y axis bottom-up: the least complete last, so that it is on top.
+	var names []string
+	var bv, cv []any
+	hasB := false
 	for i := len(rows) - 1; i >= 0; i-- {
+		names = append(names, rows[i].Feature)
 		bv = append(bv, pct(rows[i].Baseline))
 		cv = append(cv, pct(rows[i].Current))
 		hasB = hasB || rows[i].Baseline != nil
@@ -343,7 +381,8 @@ func (cs *chartSet) completenessChart(m *Model) *chart {
 		units = append(units, "%")
 		per = 26
 	}
-	bar.AddSeries("current", nil, rawData(cv), charts.WithItemStyleOpts(opts.ItemStyle{Color: colCurrent}))
+	name, color, _ := cs.cur()
+	bar.AddSeries(name, nil, rawData(cv), charts.WithItemStyleOpts(opts.ItemStyle{Color: color}))
 	units = append(units, "%")
 	return cs.add(id, title+", "+sub, 110+per*len(rows), units, bar)
 }

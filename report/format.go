@@ -108,3 +108,29 @@ func formatPct(frac float64) string {
 	}
 	return strings.Replace(s, "-", "−", 1) + "%"
 }
+
+// formatShort writes x with 3 significant digits, for labels inside charts: 0.239968 → "0.24".
+func formatShort(x float64) string {
+	if x == 0 || math.IsNaN(x) || math.IsInf(x, 0) {
+		return formatNum(x)
+	}
+	r, err := strconv.ParseFloat(strconv.FormatFloat(x, 'g', 3, 64), 64)
+	if err != nil {
+		return formatNum(x)
+	}
+	return formatNum(r)
+}
+
+// formatEvidence writes a violation's observed value or threshold: a share for the checks that
+// measure one (completeness, data type, categorical values), else a number (a distance or a
+// p-value).
+func formatEvidence(checkType string, n *Num) string {
+	if n == nil {
+		return "–"
+	}
+	switch checkType {
+	case "completeness_check", "data_type_check", "categorical_values_check":
+		return formatPct(float64(*n))
+	}
+	return formatNum(float64(*n))
+}

@@ -1,5 +1,7 @@
 package report
 
+import "math"
+
 // Model is everything the HTML report shows, computed by Build from the job's files. It is plain
 // data (golden-tested as JSON, testdata/*.golden.json): Render only lays it out and formats it. Chart
 // series are already reduced to a fixed number of points per feature, so the model and the page
@@ -16,7 +18,8 @@ type Model struct {
 	// Violations are the rows of constraint_violations.json in file order, each with its evidence
 	// from violation_details.json when that file was given.
 	Violations []Violation `json:"violations"`
-	// DriftRanking holds every feature whose drift was measured, largest distance first.
+	// DriftRanking holds every feature whose drift was measured, worst first: violations, then by
+	// value against threshold (Drift.severity).
 	DriftRanking []Drift `json:"drift_ranking"`
 	// Completeness holds every feature, in feature order.
 	Completeness []Completeness `json:"completeness"`
@@ -127,6 +130,32 @@ type Drift struct {
 	Violated  bool `json:"violated"`
 	// Computed is true when the report computed the distance itself (see Threshold).
 	Computed bool `json:"computed,omitempty"`
+	// PValue is true when Value is a p-value (method ChiSquared): the drift is significant, and
+	// violates, when it is below the threshold; smaller means more drift.
+	PValue bool `json:"p_value,omitempty"`
+}
+
+// severity orders drift from worst to least: how far past (or how close to) its threshold the
+// value is, as value/threshold for distances and threshold/value for p-values; the value itself
+// when there is no threshold. NaN sorts last.
+func (d *Drift) severity() float64 {
+	v := float64(d.Value)
+	if math.IsNaN(v) {
+		return math.Inf(-1)
+	}
+	if d.PValue {
+		if d.Threshold == nil {
+			return -v
+		}
+		if v == 0 {
+			return math.Inf(1)
+		}
+		return float64(*d.Threshold) / v
+	}
+	if d.Threshold != nil && *d.Threshold > 0 {
+		return v / float64(*d.Threshold)
+	}
+	return v
 }
 
 // Completeness is one feature's share of non-missing values, from 0 to 1.

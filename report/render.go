@@ -67,6 +67,7 @@ var pageTemplate = template.Must(template.New("page.html.tmpl").Funcs(template.F
 		return formatInt(*n)
 	},
 	"lower":       strings.ToLower,
+	"evidence":    formatEvidence,
 	"statusClass": statusClass,
 	"join":        strings.Join,
 	"trimStatus": func(msg, status string) string {
@@ -94,6 +95,7 @@ func statusClass(status string) string {
 type pageData struct {
 	M           *Model
 	HasBaseline bool
+	HasEvidence bool // some violation has evidence from violation_details.json
 	Drift       *chart
 	Complete    *chart
 	Trends      []*chart
@@ -142,7 +144,12 @@ func Render(w io.Writer, m *Model) error {
 			d.HasBaseline = true
 		}
 	}
-	var cs chartSet
+	for _, v := range m.Violations {
+		if v.Observed != nil || v.Method != "" {
+			d.HasEvidence = true
+		}
+	}
+	cs := chartSet{single: m.Kind == KindBaseline}
 	if len(m.DriftRanking) > 0 {
 		d.Drift = cs.driftChart(m)
 	}

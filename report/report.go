@@ -79,6 +79,10 @@ func Build(in Input) (*Model, error) {
 	if hasDet {
 		errs = append(errs, decode("violation_details.json", in.Details, &det))
 	}
+	errs = append(errs, checkStats("statistics.json", &cur))
+	if hasBase {
+		errs = append(errs, checkStats("baseline statistics.json", &base))
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
@@ -123,13 +127,27 @@ func Build(in Input) (*Model, error) {
 	buildViolations(m, &viol, &det, hasViol, ids)
 	buildDrift(m, &det, ids)
 	m.Outcome = outcome(in.Outcome, m)
-	if in.History != nil {
+	if len(in.History) > 0 {
 		buildTrend(m, in.History)
 	}
 	if !hasBase && m.Kind == KindMonitoring {
 		m.Notes = append(m.Notes, "No baseline statistics were given: the charts show the current data only.")
 	}
 	return m, nil
+}
+
+// checkStats rejects a JSON file that is not a statistics.json (a constraints.json has features
+// too, but without statistics).
+func checkStats(name string, f *statsFile) error {
+	if f.Features == nil {
+		return fmt.Errorf("%s: no \"features\" list, not a statistics.json: %w", name, ErrBadInput)
+	}
+	for _, ft := range f.Features {
+		if ft.Numerical == nil && ft.String == nil {
+			return fmt.Errorf("%s: feature %q has neither numerical_statistics nor string_statistics, not a statistics.json: %w", name, ft.Name, ErrBadInput)
+		}
+	}
+	return nil
 }
 
 // outcome splits the message file's text "Status: message"; without one it derives the status.
@@ -270,8 +288,8 @@ func numericFeature(ft *Feature, c, b *statsFeature) *Drift {
 			lo, hi = math.Min(lo, s.min), math.Max(hi, s.max)
 		}
 	}
-	if math.IsInf(hi-lo, 0) {
-		ft.Notes = append(ft.Notes, "The values span more than the largest double: no distribution chart.")
+	if math.IsInf((hi-lo)*gridSteps, 0) { // the grid's bounds (hi−lo)·i/gridSteps would overflow
+		ft.Notes = append(ft.Notes, "The values span nearly the whole range of doubles: no distribution chart.")
 		return nil
 	}
 	ft.Histogram, ft.CDF = numericCharts(bs, cs)
@@ -359,7 +377,8 @@ func buildDrift(m *Model, det *detailsFile, ids map[string]string) {
 		byName := map[string]*Drift{}
 		for _, d := range det.Drift {
 			th := d.Threshold
-			dr := Drift{Feature: d.FeatureName, FeatureID: ids[d.FeatureName], Method: d.Method, Value: d.Value, Threshold: &th, Violated: d.Violated}
+			dr := Drift{Feature: d.FeatureName, FeatureID: ids[d.FeatureName], Method: d.Method, Value: d.Value, Threshold: &th,
+				Violated: d.Violated, PValue: strings.EqualFold(d.Method, "ChiSquared")}
 			m.DriftRanking = append(m.DriftRanking, dr)
 			byName[d.FeatureName] = &dr
 		}
@@ -379,14 +398,13 @@ func buildDrift(m *Model, det *detailsFile, ids map[string]string) {
 		}
 	}
 	slices.SortStableFunc(m.DriftRanking, func(a, b Drift) int {
-		av, bv := float64(a.Value), float64(b.Value)
-		if math.IsNaN(av) {
-			av = math.Inf(-1)
+		if a.Violated != b.Violated {
+			if a.Violated {
+				return -1
+			}
+			return 1
 		}
-		if math.IsNaN(bv) {
-			bv = math.Inf(-1)
-		}
-		return cmp.Or(cmp.Compare(bv, av), cmp.Compare(a.Feature, b.Feature))
+		return cmp.Or(cmp.Compare(b.severity(), a.severity()), cmp.Compare(a.Feature, b.Feature))
 	})
 }
 
@@ -400,7 +418,7 @@ func buildTrend(m *Model, history []HistoryPoint) {
 	}
 	now := HistoryPoint{Status: m.Outcome.Status, Drift: map[string]float64{}, Completeness: map[string]float64{}}
 	for _, d := range m.DriftRanking {
-		if !d.Computed && d.Value.finite() {
+		if !d.Computed && !d.PValue && d.Value.finite() {
 			now.Drift[d.Feature] = float64(d.Value)
 		}
 	}
@@ -413,7 +431,11 @@ func buildTrend(m *Model, history []HistoryPoint) {
 	t := &Trend{}
 	for i, p := range points {
 		label := "this run"
-		if i < len(points)-1 {
+		switch {
+		case i == len(points)-1:
+		case p.Time.IsZero():
+			label = fmt.Sprintf("run %d", i+1) // an execution without a window time
+		default:
 			label = p.Time.UTC().Format("2006-01-02 15:04")
 		}
 		t.Labels = append(t.Labels, label)

@@ -111,6 +111,17 @@ func inputs() []input {
 				Outcome:    string(readFile(t, filepath.Join(d, "message"))),
 			}
 		}},
+		{"chisquared", func(t testing.TB) Input {
+			// A categorical feature tested by p-value (ChiSquared), the others by distance.
+			d := sc("chisquared")
+			return Input{
+				Current:    readFile(t, filepath.Join(d, "statistics.json")),
+				Baseline:   readFile(t, sc("baseline_statistics.json")),
+				Violations: readFile(t, filepath.Join(d, "constraint_violations.json")),
+				Details:    readFile(t, filepath.Join(d, "violation_details.json")),
+				Outcome:    string(readFile(t, filepath.Join(d, "message"))),
+			}
+		}},
 		{"housing_self", func(t testing.TB) Input {
 			// The real container's statistics as both baseline and current (2024, with completeness).
 			s := readFile(t, filepath.Join(sharedDir(t), "conformance", "aai540-scottreidux-housing", "statistics.json"))
@@ -288,6 +299,14 @@ func TestModel(t *testing.T) {
 		}
 	})
 
+	t.Run("chisquared", func(t *testing.T) {
+		m := build("chisquared")
+		// city's p-value 2.7e-12 is below its threshold 0.1: the worst drift, first.
+		if d := m.DriftRanking[0]; d.Feature != "city" || !d.PValue || !d.Violated {
+			t.Errorf("ranking %+v", m.DriftRanking)
+		}
+	})
+
 	t.Run("housing_self", func(t *testing.T) {
 		m := build("housing_self")
 		for _, d := range m.DriftRanking {
@@ -366,6 +385,9 @@ func TestBuildErrors(t *testing.T) {
 		{"no current", Input{}, []string{"statistics.json of the job is required"}},
 		{"empty current", Input{Current: []byte(" \n")}, []string{"statistics.json: empty file"}},
 		{"broken current", Input{Current: []byte("{")}, []string{"statistics.json"}},
+		{"constraints.json as statistics", Input{Current: readFile(t, filepath.Join(sharedDir(t), "conformance", "aai540-scottreidux-housing", "constraints.json"))},
+			[]string{`feature "id" has neither numerical_statistics nor string_statistics`}},
+		{"violations as baseline", Input{Current: good, Baseline: []byte(`{"violations": []}`)}, []string{`baseline statistics.json: no "features" list`}},
 		{"every broken file at once", Input{Current: good, Baseline: []byte("["), Violations: []byte("x"), Details: []byte(`{"drift": 3}`)},
 			[]string{"baseline statistics.json", "constraint_violations.json", "violation_details.json"}},
 	} {
