@@ -4,8 +4,9 @@
 # alternating runs so that the machine's (shared, noisy) load hits every tool alike. Also times
 # driftwatch on the same data as Parquet (written once by DuckDB) against the CSV, per row.
 #
-# Every run is under `/usr/bin/time -f '%e %M'` (wall seconds, peak RSS KB); the load average from
-# /proc/loadavg is recorded before and after each run. Raw rows go to $WORK/runs.tsv, the summary
+# Every run is under `/usr/bin/time -f '%e %M %U %S'` (wall seconds, peak RSS KB, user and system
+# CPU seconds: CPU time is less disturbed by other load than wall time, so it is recorded too); the
+# load average from /proc/loadavg is recorded before and after each run. Raw rows go to $WORK/runs.tsv, the summary
 # (medians, minima, ratios computed within this run) to stdout and $WORK/summary.txt.
 #
 # Environment: BENCH_CSV (default /tmp/driftwatch-bench/bench-1g.csv), BENCH_BYTES (1000000000),
@@ -68,7 +69,7 @@ cat "$BENCH_CSV" "$PARQUET" >/dev/null # every tool starts from a warm page cach
 
 # --- runs --------------------------------------------------------------------------------------
 RUNS=$WORK/runs.tsv
-printf 'seq\ttool\tinput\tthreads\twall_s\trss_kb\tload_before\tload_after\ttool_says\n' >"$RUNS"
+printf 'seq\ttool\tinput\tthreads\twall_s\trss_kb\tcpu_s\tload_before\tload_after\ttool_says\n' >"$RUNS"
 seq=0
 
 # measure TOOL INPUT THREADS -- COMMAND...: one run under /usr/bin/time, one row in $RUNS.
@@ -80,19 +81,20 @@ measure() {
 	tf=$WORK/time.$seq
 	of=$WORK/stdout.$seq
 	lb=$(cut -d' ' -f1-3 /proc/loadavg)
-	if ! /usr/bin/time -f '%e %M' -o "$tf" "$@" >"$of" 2>"$WORK/stderr.$seq"; then
+	if ! /usr/bin/time -f '%e %M %U %S' -o "$tf" "$@" >"$of" 2>"$WORK/stderr.$seq"; then
 		log "peers: run $seq ($tool $input threads=$threads) failed:"
 		cat "$WORK/stderr.$seq" >&2
 		exit 1
 	fi
 	la=$(cut -d' ' -f1-3 /proc/loadavg)
-	local wall rss says
-	read -r wall rss < <(tail -n1 "$tf")
+	local wall rss usr sys cpu says
+	read -r wall rss usr sys < <(tail -n1 "$tf")
+	cpu=$(awk -v u="$usr" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
 	says=$(grep -h '^elapsed' "$of" | head -n1 || true)
-	printf '%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$seq" "$tool" "$input" "$threads" "$wall" "$rss" \
-		"$lb" "$la" "$says" >>"$RUNS"
-	log "$(printf 'peers: #%-2d %-10s %-7s threads=%s  %7ss  %8s KB  load %s -> %s' \
-		"$seq" "$tool" "$input" "$threads" "$wall" "$rss" "$lb" "$la")"
+	printf '%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$seq" "$tool" "$input" "$threads" "$wall" "$rss" \
+		"$cpu" "$lb" "$la" "$says" >>"$RUNS"
+	log "$(printf 'peers: #%-2d %-10s %-7s threads=%s  %7ss  %8s KB  cpu %7ss  load %s -> %s' \
+		"$seq" "$tool" "$input" "$threads" "$wall" "$rss" "$cpu" "$lb" "$la")"
 }
 
 driftwatch_run() { # INPUT(csv|parquet) THREADS
@@ -128,7 +130,7 @@ fi
 END=$(date -u '+%Y-%m-%dT%H:%M:%SZ')
 
 # --- summary -----------------------------------------------------------------------------------
-# col_stats TOOL INPUT THREADS FIELD: "n median min" of column FIELD (5 = wall, 6 = RSS KB).
+# col_stats TOOL INPUT THREADS FIELD: "n median min" of column FIELD (5 = wall, 6 = RSS KB, 7 = CPU s).
 col_stats() {
 	awk -F'\t' -v t="$1" -v i="$2" -v th="$3" -v f="$4" \
 		'NR > 1 && $2 == t && $3 == i && $4 == th { print $f }' "$RUNS" | sort -g |
@@ -137,7 +139,7 @@ col_stats() {
 			m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
 			print NR, m, v[1] }'
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "-") printf "%.2f", a / b; else print "-" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "-" && b != "-" && b > 0) printf "%.2fx", a / b; else printf "-" }'; }
 
 summary() {
 	echo "bench-peers: $START .. $END (UTC)"
@@ -148,7 +150,8 @@ summary() {
 	echo "raw runs ($RUNS):"
 	column -t -s $'\t' "$RUNS" 2>/dev/null || cat "$RUNS"
 	echo
-	printf '%-34s %4s %10s %8s %10s %10s\n' "tool (input, threads)" runs "median s" "min s" "med RSS MB" "max RSS MB"
+	printf '%-34s %4s %10s %8s %10s %10s %10s\n' "tool (input, threads)" runs "median s" "min s" "med CPU s" \
+		"med RSS MB" "max RSS MB"
 	local key tool input th
 	for key in "driftwatch csv $THREADS" "duckdb csv $THREADS" "pandas csv 1" "driftwatch parquet $THREADS" \
 		"driftwatch csv 1" "duckdb csv 1"; do
@@ -156,10 +159,11 @@ summary() {
 		read -r n med min <<<"$(col_stats "$tool" "$input" "$th" 5)"
 		[ "$n" = 0 ] && continue
 		read -r _ rmed _ <<<"$(col_stats "$tool" "$input" "$th" 6)"
+		read -r _ cmed _ <<<"$(col_stats "$tool" "$input" "$th" 7)"
 		local rmax
 		rmax=$(awk -F'\t' -v t="$tool" -v i="$input" -v th="$th" \
 			'NR > 1 && $2 == t && $3 == i && $4 == th && $6 > m { m = $6 } END { print m }' "$RUNS")
-		printf '%-34s %4s %10.2f %8.2f %10.0f %10.0f\n' "$tool ($input, $th)" "$n" "$med" "$min" \
+		printf '%-34s %4s %10.2f %8.2f %10.2f %10.0f %10.0f\n' "$tool ($input, $th)" "$n" "$med" "$min" "$cmed" \
 			"$(awk -v k="$rmed" 'BEGIN { print k / 1024 }')" "$(awk -v k="$rmax" 'BEGIN { print k / 1024 }')"
 	done
 	echo
@@ -168,17 +172,22 @@ summary() {
 	read -r _ ddm ddn <<<"$(col_stats duckdb csv "$THREADS" 5)"
 	read -r _ pdm pdn <<<"$(col_stats pandas csv 1 5)"
 	read -r _ pqm pqn <<<"$(col_stats driftwatch parquet "$THREADS" 5)"
-	echo "ratios (this run; > 1 means driftwatch is faster), median/median and min/min:"
-	echo "  DuckDB/driftwatch   $(ratio "$ddm" "$dwm")x  $(ratio "$ddn" "$dwn")x   (target >= 10x)"
-	echo "  pandas/driftwatch   $(ratio "$pdm" "$dwm")x  $(ratio "$pdn" "$dwn")x   (target >= 30x)"
-	echo "  CSV/Parquet (driftwatch, same $ROWS rows)  $(ratio "$dwm" "$pqm")x  $(ratio "$dwn" "$pqn")x   (target > 1x)"
+	local dwc ddc pdc pqc
+	read -r _ dwc _ <<<"$(col_stats driftwatch csv "$THREADS" 7)"
+	read -r _ ddc _ <<<"$(col_stats duckdb csv "$THREADS" 7)"
+	read -r _ pdc _ <<<"$(col_stats pandas csv 1 7)"
+	read -r _ pqc _ <<<"$(col_stats driftwatch parquet "$THREADS" 7)"
+	echo "ratios (this run; > 1 means driftwatch is faster): wall median/median, wall min/min, CPU median/median:"
+	echo "  DuckDB/driftwatch   $(ratio "$ddm" "$dwm")  $(ratio "$ddn" "$dwn")  $(ratio "$ddc" "$dwc")   (target >= 10x)"
+	echo "  pandas/driftwatch   $(ratio "$pdm" "$dwm")  $(ratio "$pdn" "$dwn")  $(ratio "$pdc" "$dwc")   (target >= 30x)"
+	echo "  CSV/Parquet (driftwatch, same $ROWS rows)  $(ratio "$dwm" "$pqm")  $(ratio "$dwn" "$pqn")  $(ratio "$dwc" "$pqc")   (target > 1x)"
 	echo "  per row: CSV $(awk -v s="$dwm" -v r="$ROWS" 'BEGIN { printf "%.0f", s * 1e9 / r }') ns, Parquet $(awk -v s="$pqm" -v r="$ROWS" 'BEGIN { printf "%.0f", s * 1e9 / r }') ns (medians)"
 	if [ -n "${SAME:-}" ]; then
 		local d1 dd1
 		read -r _ d1 _ <<<"$(col_stats driftwatch csv 1 5)"
 		read -r _ dd1 _ <<<"$(col_stats duckdb csv 1 5)"
 		echo "scaling 1 -> $THREADS threads (1-thread run / all-core median):" \
-			"driftwatch $(ratio "$d1" "$dwm")x, DuckDB $(ratio "$dd1" "$ddm")x;" \
+			"driftwatch $(ratio "$d1" "$dwm"), DuckDB $(ratio "$dd1" "$ddm");" \
 			"driftwatch outputs at 1 and $THREADS threads: $SAME"
 	fi
 }

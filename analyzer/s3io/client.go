@@ -261,6 +261,19 @@ type recordingProvider struct {
 	secrets *secretSet
 }
 
+// ProviderSources and IsCredentialsProvider pass the wrapped provider's identity through, as the
+// SDK inspects it (user-agent metrics, anonymous access).
+func (r recordingProvider) ProviderSources() []aws.CredentialSource {
+	if s, ok := r.p.(aws.CredentialProviderSource); ok {
+		return s.ProviderSources()
+	}
+	return nil
+}
+
+func (r recordingProvider) IsCredentialsProvider(target aws.CredentialsProvider) bool {
+	return aws.IsCredentialsProvider(r.p, target)
+}
+
 func (r recordingProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	creds, err := r.p.Retrieve(ctx)
 	if err == nil {
