@@ -182,12 +182,19 @@ type producer struct {
 	inflight chan struct{}
 	log      Logger
 	track    []string
+	reader   *source.Reader
 	seq      int
 	columns  []string
 	first    string // the file the columns came from
 }
 
 func (p *producer) run(files []source.File) error {
+	rd, err := source.NewReader(p.ctx, files, p.cfg.DatasetFormat.Kind != FormatParquet)
+	if err != nil {
+		return producerDone{err: err}
+	}
+	defer rd.Close()
+	p.reader = rd
 	for _, f := range files {
 		if err := p.file(f); err != nil {
 			return producerDone{n: p.seq, err: err}
@@ -230,7 +237,7 @@ func (p *producer) file(f source.File) error {
 }
 
 func (p *producer) csv(f source.File) error {
-	r, err := source.Open(p.ctx, f)
+	r, err := p.reader.Open(f)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", f.Path, err)
 	}
@@ -271,7 +278,7 @@ func (p *producer) csv(f source.File) error {
 }
 
 func (p *producer) jsonLines(f source.File) error {
-	r, err := source.Open(p.ctx, f)
+	r, err := p.reader.Open(f)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", f.Path, err)
 	}
@@ -299,7 +306,7 @@ func (p *producer) jsonLines(f source.File) error {
 }
 
 func (p *producer) jsonDocument(f source.File) error {
-	r, err := source.Open(p.ctx, f)
+	r, err := p.reader.Open(f)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", f.Path, err)
 	}
@@ -343,7 +350,7 @@ func (p *producer) parquet(f source.File) error {
 }
 
 func (p *producer) capture(f source.File) error {
-	r, err := source.Open(p.ctx, f)
+	r, err := p.reader.Open(f)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", f.Path, err)
 	}

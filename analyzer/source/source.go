@@ -201,3 +201,65 @@ func ReadFile(ctx context.Context, path string) ([]byte, error) {
 	}
 	return os.ReadFile(path)
 }
+
+// prefetchObjects is how many S3 objects are fetched ahead of the one being read.
+const prefetchObjects = 4
+
+// Reader opens the files of one listing in order. For S3 listings it reads ahead: while object i is
+// decoded, objects i+1 … i+4 are already being fetched (s3io.OpenAll, bounded memory), so many
+// small capture objects do not pay one round trip each.
+type Reader struct {
+	ctx    context.Context
+	stream *s3io.Stream
+}
+
+// NewReader prepares sequential reading of files, which must then all be opened in order with
+// Open; readAhead false (random-access formats such as Parquet) opens each file on demand.
+func NewReader(ctx context.Context, files []File, readAhead bool) (*Reader, error) {
+	r := &Reader{ctx: ctx}
+	if !readAhead || len(files) == 0 || !files[0].IsS3() {
+		return r, nil
+	}
+	c, err := client(ctx)
+	if err != nil {
+		return nil, err
+	}
+	objs := make([]s3io.Object, len(files))
+	for i, f := range files {
+		objs[i] = s3io.Object{URI: f.Path, Size: f.Size}
+	}
+	r.stream = c.OpenAll(ctx, objs, prefetchObjects)
+	return r, nil
+}
+
+// Open opens f, the next file of the listing, decompressing gzip files.
+func (r *Reader) Open(f File) (io.ReadCloser, error) {
+	if r.stream == nil || !f.IsS3() {
+		return Open(r.ctx, f)
+	}
+	o, rc, err := r.stream.Next()
+	if err != nil {
+		return nil, err
+	}
+	if o.URI != f.Path {
+		rc.Close()
+		return nil, fmt.Errorf("source: opened %s out of order (expected %s)", f.Path, o.URI)
+	}
+	if !f.Compressed() {
+		return rc, nil
+	}
+	zr, err := gzip.NewReader(rc)
+	if err != nil {
+		rc.Close()
+		return nil, fmt.Errorf("%s: not a gzip file: %w", f.Path, err)
+	}
+	return &gzipFile{Reader: zr, c: rc}, nil
+}
+
+// Close stops any read-ahead.
+func (r *Reader) Close() error {
+	if r.stream == nil {
+		return nil
+	}
+	return r.stream.Close()
+}
