@@ -278,6 +278,15 @@ func (p *producer) csv(f source.File) error {
 }
 
 func (p *producer) jsonLines(f source.File) error {
+	return p.lines(f, func(c decode.Chunk) (arrow.RecordBatch, capture.Summary, error) {
+		rec, err := decode.ParseJSONLines(c, memory.DefaultAllocator)
+		return rec, capture.Summary{}, err
+	})
+}
+
+// lines cuts a line-oriented file (JSON Lines, capture) into chunks and emits one task per chunk
+// that parses it with parse and profiles the batch.
+func (p *producer) lines(f source.File, parse func(decode.Chunk) (arrow.RecordBatch, capture.Summary, error)) error {
 	r, err := p.reader.Open(f)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", f.Path, err)
@@ -293,12 +302,14 @@ func (p *producer) jsonLines(f source.File) error {
 			return err
 		}
 		if err := p.emit(func() (chunkResult, error) {
-			rec, err := decode.ParseJSONLines(c, memory.DefaultAllocator)
+			rec, sum, err := parse(c)
 			if err != nil {
 				return chunkResult{}, err
 			}
 			defer rec.Release()
-			return p.profileRecords(nil, rec)
+			res, err := p.profileRecords(nil, rec)
+			res.capture = sum
+			return res, err
 		}); err != nil {
 			return err
 		}
@@ -350,34 +361,10 @@ func (p *producer) parquet(f source.File) error {
 }
 
 func (p *producer) capture(f source.File) error {
-	r, err := p.reader.Open(f)
-	if err != nil {
-		return fmt.Errorf("open %s: %w", f.Path, err)
-	}
-	defer r.Close()
-	sp := decode.NewLineSplitter(f.Path, r, p.cfg.ChunkSize)
 	opt := p.cfg.captureOptions()
-	for {
-		c, err := sp.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if err := p.emit(func() (chunkResult, error) {
-			rec, sum, err := capture.Parse(c, opt, memory.DefaultAllocator)
-			if err != nil {
-				return chunkResult{}, err
-			}
-			defer rec.Release()
-			res, err := p.profileRecords(nil, rec)
-			res.capture = sum
-			return res, err
-		}); err != nil {
-			return err
-		}
-	}
+	return p.lines(f, func(c decode.Chunk) (arrow.RecordBatch, capture.Summary, error) {
+		return capture.Parse(c, opt, memory.DefaultAllocator)
+	})
 }
 
 func (p *producer) profileRecords(declare []string, rec arrow.RecordBatch) (chunkResult, error) {
