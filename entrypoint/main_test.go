@@ -159,21 +159,7 @@ func TestSIGTERM(t *testing.T) {
 		t.Skip("writes a large input")
 	}
 	in := t.TempDir()
-	var block bytes.Buffer
-	block.WriteString("a,b,c,d\n")
-	for i := 0; i < 20000; i++ {
-		fmt.Fprintf(&block, "%d,%d.5,name%d,%t\n", i, i*7, i%1000, i%3 == 0)
-	}
-	f, err := os.Create(filepath.Join(in, "big.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.Write(block.Bytes())
-	body := block.Bytes()[len("a,b,c,d\n"):]
-	for written := 0; written < 400<<20; written += len(body) {
-		f.Write(body)
-	}
-	f.Close()
+	bigCSV(t, filepath.Join(in, "big.csv"), 400<<20)
 	out := t.TempDir()
 	msg := filepath.Join(out, "message")
 	cmd := exec.Command(binary)
@@ -209,8 +195,9 @@ func TestSIGTERM(t *testing.T) {
 	}
 }
 
-// TestExecutions: three scheduled runs with the SageMaker layout (clean, drifted, broken input)
-// leave three execution records that `driftwatch executions` lists newest first with their status.
+// TestExecutions: four scheduled runs with the SageMaker layout (clean, drifted, broken input,
+// stopped) leave four execution records that `driftwatch executions` lists newest first with their
+// status.
 func TestExecutions(t *testing.T) {
 	sc := filepath.Join("..", "analyzer", "testdata", "scenarios")
 	base := t.TempDir()
@@ -233,6 +220,22 @@ func TestExecutions(t *testing.T) {
 			"output_message_file=" + filepath.Join(t.TempDir(), "message")}
 		cmd.Run()
 	}
+	// A fourth run, stopped by SIGTERM while it reads a large input.
+	big := filepath.Join(t.TempDir(), "big.csv")
+	bigCSV(t, big, 300<<20)
+	stop := exec.Command(binary)
+	stop.Env = []string{"dataset_source=" + big, `dataset_format={"csv": {"header": true}}`, "output_path=" + out,
+		"baseline_statistics=" + base + "/statistics.json", "sagemaker_endpoint_name=ep", "sagemaker_monitoring_schedule_name=hourly",
+		"DRIFTWATCH_WINDOW=previous-hour", "DRIFTWATCH_NOW=2026-11-01T13:05:00Z", "DRIFTWATCH_EXECUTION_LAYOUT=sagemaker",
+		"output_message_file=" + filepath.Join(t.TempDir(), "message")}
+	if err := stop.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	stop.Process.Signal(syscall.SIGTERM)
+	if c := exitCode(stop.Wait()); c != 143 {
+		t.Fatalf("stopped run: exit %d, want 143", c)
+	}
 	if _, err := os.Stat(filepath.Join(out, "ep", "hourly", "2026", "11", "01", "11", "constraint_violations.json")); err != nil {
 		t.Errorf("outputs not under the execution prefix: %v", err)
 	}
@@ -248,8 +251,8 @@ func TestExecutions(t *testing.T) {
 	if err := json.Unmarshal(b, &list); err != nil {
 		t.Fatalf("%v\n%s", err, b)
 	}
-	want := []string{"Failed", "CompletedWithViolations", "Completed"}
-	if len(list) != 3 {
+	want := []string{"Stopped", "Failed", "CompletedWithViolations", "Completed"}
+	if len(list) != 4 {
 		t.Fatalf("%d executions: %s", len(list), b)
 	}
 	for i, e := range list {
@@ -257,11 +260,29 @@ func TestExecutions(t *testing.T) {
 			t.Errorf("execution %d: %s, want %s (%s)", i, e.Status, want[i], b)
 		}
 	}
-	if list[0].WindowEnd != "2026-11-01T12:00:00Z" || list[1].Violations != 1 {
+	if list[1].WindowEnd != "2026-11-01T12:00:00Z" || list[2].Violations != 1 {
 		t.Errorf("records: %s", b)
 	}
 	table, _ := exec.Command(binary, "executions", "--output", out).Output()
 	if !strings.Contains(string(table), "CompletedWithViolations") || strings.Index(string(table), "Failed") > strings.Index(string(table), "CompletedWithViolations") {
 		t.Errorf("table:\n%s", table)
+	}
+}
+
+// bigCSV writes a CSV of about size bytes, for jobs that must still be running when a test acts.
+func bigCSV(t *testing.T, path string, size int) {
+	t.Helper()
+	var block bytes.Buffer
+	for i := 0; i < 20000; i++ {
+		fmt.Fprintf(&block, "%d,%d.5,name%d,%t\n", i, i*7, i%1000, i%3 == 0)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	f.WriteString("a,b,c,d\n")
+	for written := 0; written < size; written += block.Len() {
+		f.Write(block.Bytes())
 	}
 }
