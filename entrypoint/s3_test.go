@@ -144,6 +144,17 @@ func TestS3EndToEnd(t *testing.T) {
 	if err := json.Unmarshal(get("reports/ep/hourly/2026/11/01/11/constraint_violations.json"), &v); err != nil || len(v.Violations) != 1 || v.Violations[0].Feature != "income" {
 		t.Errorf("violations on S3: %+v %v", v, err)
 	}
+	// Only the window's hour was listed and read: the broken object in hour 09 would have been
+	// counted as an unusable record.
+	var d struct {
+		Records struct {
+			Read     int64 `json:"read"`
+			Unusable int64 `json:"unusable"`
+		} `json:"records"`
+	}
+	if err := json.Unmarshal(get("reports/ep/hourly/2026/11/01/11/violation_details.json"), &d); err != nil || d.Records.Read != 500 || d.Records.Unusable != 0 {
+		t.Errorf("records read from S3: %+v (%v), want 500 read and none unusable", d.Records, err)
+	}
 	ex := exec.Command(binary, "executions", "--output", "s3://"+bucket+"/reports", "--json")
 	ex.Env = s3Env(endpoint, key, secret)
 	out, err := ex.Output()
