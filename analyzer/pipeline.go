@@ -256,6 +256,18 @@ func (p *producer) csv(f source.File) error {
 		return fmt.Errorf("%s: %w: columns %s differ from %s's columns %s", f.Path, decode.ErrBadInput, quoteList(cols), p.first, quoteList(p.columns))
 	}
 	names := p.columns
+	return p.chunks(sp, func(c decode.Chunk) (chunkResult, error) {
+		rec, err := decode.ParseCSV(c, names, memory.DefaultAllocator)
+		if err != nil {
+			return chunkResult{}, err
+		}
+		defer rec.Release()
+		return p.profileRecords(names, rec)
+	})
+}
+
+// chunks emits one task per chunk of sp, in order; each task runs work on its chunk.
+func (p *producer) chunks(sp decode.Splitter, work func(decode.Chunk) (chunkResult, error)) error {
 	for {
 		c, err := sp.Next()
 		if errors.Is(err, io.EOF) {
@@ -264,14 +276,7 @@ func (p *producer) csv(f source.File) error {
 		if err != nil {
 			return err
 		}
-		if err := p.emit(func() (chunkResult, error) {
-			rec, err := decode.ParseCSV(c, names, memory.DefaultAllocator)
-			if err != nil {
-				return chunkResult{}, err
-			}
-			defer rec.Release()
-			return p.profileRecords(names, rec)
-		}); err != nil {
+		if err := p.emit(func() (chunkResult, error) { return work(c) }); err != nil {
 			return err
 		}
 	}
@@ -292,28 +297,16 @@ func (p *producer) lines(f source.File, parse func(decode.Chunk) (arrow.RecordBa
 		return fmt.Errorf("open %s: %w", f.Path, err)
 	}
 	defer r.Close()
-	sp := decode.NewLineSplitter(f.Path, r, p.cfg.ChunkSize)
-	for {
-		c, err := sp.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
+	return p.chunks(decode.NewLineSplitter(f.Path, r, p.cfg.ChunkSize), func(c decode.Chunk) (chunkResult, error) {
+		rec, sum, err := parse(c)
 		if err != nil {
-			return err
+			return chunkResult{}, err
 		}
-		if err := p.emit(func() (chunkResult, error) {
-			rec, sum, err := parse(c)
-			if err != nil {
-				return chunkResult{}, err
-			}
-			defer rec.Release()
-			res, err := p.profileRecords(nil, rec)
-			res.capture = sum
-			return res, err
-		}); err != nil {
-			return err
-		}
-	}
+		defer rec.Release()
+		res, err := p.profileRecords(nil, rec)
+		res.capture = sum
+		return res, err
+	})
 }
 
 func (p *producer) jsonDocument(f source.File) error {

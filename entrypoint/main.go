@@ -132,15 +132,8 @@ func baseline(ctx context.Context, args []string, stderr io.Writer, logger *log.
 			"statistics.json and constraints.json, byte-compatible with the real container.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return analyzer.ExitConfig
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "driftwatch baseline: unexpected argument %q\n", fs.Arg(0))
-		return analyzer.ExitConfig
+	if code, done := parseArgs(fs, args, stderr); done {
+		return code
 	}
 	f, err := ff.build()
 	if err != nil {
@@ -188,15 +181,8 @@ func monitor(ctx context.Context, args []string, stderr io.Writer, logger *log.L
 			"completeness, categorical values, missing/extra columns and baseline drift.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return analyzer.ExitConfig
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "driftwatch monitor: unexpected argument %q\n", fs.Arg(0))
-		return analyzer.ExitConfig
+	if code, done := parseArgs(fs, args, stderr); done {
+		return code
 	}
 	if cfg.BaselineStatistics == "" && cfg.BaselineConstraints == "" {
 		fmt.Fprintln(stderr, "driftwatch monitor: give --baseline-constraints and/or --baseline-statistics")
@@ -275,4 +261,20 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// parseArgs parses a subcommand's flags. done reports that the command must end now with code:
+// 0 after -h, ExitConfig after a bad flag or a stray argument (both explained on stderr).
+func parseArgs(fs *flag.FlagSet, args []string, stderr io.Writer) (code int, done bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, true
+		}
+		return analyzer.ExitConfig, true
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "driftwatch %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return analyzer.ExitConfig, true
+	}
+	return 0, false
 }

@@ -32,15 +32,8 @@ func reportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			"driftwatch's or the SageMaker Model Monitor container's.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return analyzer.ExitConfig
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "driftwatch report: unexpected argument %q\n", fs.Arg(0))
-		return analyzer.ExitConfig
+	if code, done := parseArgs(fs, args, stderr); done {
+		return code
 	}
 	var missing []error
 	if *stats == "" {

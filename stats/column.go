@@ -121,29 +121,9 @@ func (c *Column) Add(a arrow.Array) error {
 	case *array.String:
 		c.addStrings(a)
 	case *array.Int64:
-		c.typed = true
-		for i := 0; i < a.Len(); i++ {
-			if a.IsNull(i) {
-				c.Kinds[dtype.Unknown]++
-				continue
-			}
-			v := a.Value(i)
-			c.Kinds[dtype.Integral]++
-			c.HLL.AddHash(hll.HashInt64(v))
-			c.num.add(float64(v))
-		}
+		addNumbers(c, a, dtype.Integral, hll.HashInt64, func(v int64) float64 { return float64(v) })
 	case *array.Float64:
-		c.typed = true
-		for i := 0; i < a.Len(); i++ {
-			if a.IsNull(i) {
-				c.Kinds[dtype.Unknown]++
-				continue
-			}
-			v := a.Value(i)
-			c.Kinds[dtype.Fractional]++
-			c.HLL.AddHash(hll.HashFloat64(v))
-			c.num.add(v)
-		}
+		addNumbers(c, a, dtype.Fractional, hll.HashFloat64, func(v float64) float64 { return v })
 	case *array.Boolean:
 		c.typed = true
 		for i := 0; i < a.Len(); i++ {
@@ -167,6 +147,26 @@ func (c *Column) Add(a arrow.Array) error {
 		return &TypeError{Column: c.Name, Type: a.DataType()}
 	}
 	return nil
+}
+
+// addNumbers folds a typed numeric array in: every non-null value is of kind k, hashed by its typed
+// value for HLL++ (as Spark hashes a long or a double) and added to the numeric statistics.
+func addNumbers[T int64 | float64](c *Column, a interface {
+	Len() int
+	IsNull(int) bool
+	Value(int) T
+}, k dtype.Kind, hash func(T) uint64, conv func(T) float64) {
+	c.typed = true
+	for i := 0; i < a.Len(); i++ {
+		if a.IsNull(i) {
+			c.Kinds[dtype.Unknown]++
+			continue
+		}
+		v := a.Value(i)
+		c.Kinds[k]++
+		c.HLL.AddHash(hash(v))
+		c.num.add(conv(v))
+	}
 }
 
 // TypeError reports an Arrow type the engine does not profile.

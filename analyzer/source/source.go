@@ -146,6 +146,11 @@ func Open(ctx context.Context, f File) (io.ReadCloser, error) {
 		}
 		rc = fh
 	}
+	return decompress(f, rc)
+}
+
+// decompress wraps rc in a gzip reader when f is gzip-compressed (by its name).
+func decompress(f File, rc io.ReadCloser) (io.ReadCloser, error) {
 	if !f.Compressed() {
 		return rc, nil
 	}
@@ -245,15 +250,7 @@ func (r *Reader) Open(f File) (io.ReadCloser, error) {
 		rc.Close()
 		return nil, fmt.Errorf("source: opened %s out of order (expected %s)", f.Path, o.URI)
 	}
-	if !f.Compressed() {
-		return rc, nil
-	}
-	zr, err := gzip.NewReader(rc)
-	if err != nil {
-		rc.Close()
-		return nil, fmt.Errorf("%s: not a gzip file: %w", f.Path, err)
-	}
-	return &gzipFile{Reader: zr, c: rc}, nil
+	return decompress(f, rc)
 }
 
 // Close stops any read-ahead.
