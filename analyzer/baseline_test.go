@@ -4,8 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"log"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
@@ -27,9 +26,9 @@ func sharedDir(t *testing.T, parts ...string) string {
 
 func testLogger(t testing.TB) Logger {
 	if testing.Verbose() {
-		return log.New(os.Stderr, t.Name()+": ", 0)
+		return slog.New(slog.NewTextHandler(os.Stderr, nil)).With("test", t.Name())
 	}
-	return log.New(io.Discard, "", 0)
+	return slog.New(slog.DiscardHandler)
 }
 
 // runContainer runs a job the way container mode does, from environment variables.

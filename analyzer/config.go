@@ -4,11 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"runtime"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/driftwatch/driftwatch/analyzer/capture"
@@ -165,6 +165,10 @@ type Config struct {
 	// NoReport switches report.html off (DRIFTWATCH_REPORT=Disabled, CLI --report=false).
 	NoReport bool
 
+	// ProgressInterval is how often a long job logs its progress (DRIFTWATCH_PROGRESS_INTERVAL, a Go
+	// duration; default 5s; negative: never).
+	ProgressInterval time.Duration
+
 	// parseErrs are the problems found while reading the environment, reported by Validate.
 	parseErrs []error
 }
@@ -260,6 +264,13 @@ func ConfigFromEnv(env Env, processingJobConfig string) (Config, error) {
 	default:
 		errs = append(errs, fmt.Errorf("%s must be Enabled or Disabled, got %q", envReport, v))
 	}
+	if v := vars[envProgressInterval]; v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s must be a duration such as 5s or 1m (negative: never), got %q", envProgressInterval, v))
+		}
+		c.ProgressInterval = d
+	}
 	if err := c.deriveWindow(vars, time.Now()); err != nil {
 		errs = append(errs, err)
 	}
@@ -281,11 +292,14 @@ var EnvKeys = []string{
 	"categorical_drift_method", "baseline_statistics", "baseline_constraints", "analysis_type",
 	"start_time", "end_time", "metric_time", "sagemaker_endpoint_name",
 	"sagemaker_monitoring_schedule_name", "output_message_file", "cloudwatch_metrics_directory",
-	envWindow, envWindowOffset, envNow, envExecutionLayout, envReport,
+	envWindow, envWindowOffset, envNow, envExecutionLayout, envReport, envProgressInterval,
 }
 
 // envReport switches the HTML report: Enabled (default) or Disabled.
 const envReport = "DRIFTWATCH_REPORT"
+
+// envProgressInterval sets Config.ProgressInterval.
+const envProgressInterval = "DRIFTWATCH_PROGRESS_INTERVAL"
 
 // Validate reports every problem of the configuration at once.
 func (c *Config) Validate() error {
@@ -368,29 +382,28 @@ func (c *Config) captureOptions() capture.Options {
 	}
 }
 
-// Describe renders the effective configuration for the log, one key per line, sorted.
-func (c *Config) Describe() string {
-	kv := map[string]string{
-		"dataset_source": c.DatasetSource, "dataset_format": c.DatasetFormat.Kind.String(),
-		"output_path": c.OutputPath, "baseline_statistics": c.BaselineStatistics,
-		"baseline_constraints": c.BaselineConstraints, "categorical_drift_method": c.CategoricalDriftMethod,
-		"publish_cloudwatch_metrics": strconv.FormatBool(c.PublishCloudWatchMetrics),
-		"output_message_file":        c.OutputMessageFile, "cloudwatch_metrics_directory": c.CloudWatchMetricsDirectory,
-		"parallelism": strconv.Itoa(c.Parallelism), "chunk_size": strconv.Itoa(c.ChunkSize),
-	}
+// LogAttrs is the effective configuration as log attributes, in a fixed order; empty settings
+// are left out. The configuration holds no secrets (credentials come from the AWS chain).
+func (c *Config) LogAttrs() []any {
+	format := c.DatasetFormat.Kind.String()
 	if c.DatasetFormat.Kind == FormatCSV {
-		kv["dataset_format"] += fmt.Sprintf(" header=%t output_columns_position=%s", c.DatasetFormat.Header, c.DatasetFormat.OutputColumnsPosition)
+		format += fmt.Sprintf(" header=%t output_columns_position=%s", c.DatasetFormat.Header, c.DatasetFormat.OutputColumnsPosition)
 	}
-	keys := make([]string, 0, len(kv))
-	for k := range kv {
-		keys = append(keys, k)
+	kv := []string{
+		"dataset_source", c.DatasetSource, "dataset_format", format, "output_path", c.OutputPath,
+		"baseline_statistics", c.BaselineStatistics, "baseline_constraints", c.BaselineConstraints,
+		"analysis_type", c.AnalysisType, "categorical_drift_method", c.CategoricalDriftMethod,
+		"start_time", c.StartTime, "end_time", c.EndTime, "metric_time", c.MetricTime,
+		"endpoint_name", c.EndpointName, "schedule_name", c.ScheduleName,
+		"output_message_file", c.OutputMessageFile, "cloudwatch_metrics_directory", c.CloudWatchMetricsDirectory,
+		"execution_layout", c.ExecutionLayout,
 	}
-	slices.Sort(keys)
-	var b strings.Builder
-	for _, k := range keys {
-		if kv[k] != "" {
-			fmt.Fprintf(&b, "  %s: %s\n", k, kv[k])
+	attrs := make([]any, 0, len(kv)/2+4)
+	for i := 0; i < len(kv); i += 2 {
+		if kv[i+1] != "" {
+			attrs = append(attrs, slog.String(kv[i], kv[i+1]))
 		}
 	}
-	return b.String()
+	return append(attrs, slog.Bool("publish_cloudwatch_metrics", c.PublishCloudWatchMetrics),
+		slog.Int("parallelism", c.Parallelism), slog.Int("chunk_size", c.ChunkSize), slog.Bool("report", !c.NoReport))
 }

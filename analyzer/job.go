@@ -26,9 +26,12 @@ import (
 	"github.com/driftwatch/driftwatch/report"
 )
 
-// Logger receives the job's progress lines.
+// Logger receives the job's structured log records; *slog.Logger implements it. Records carry
+// their values as key-value attributes (JSON in container mode, text on a terminal).
 type Logger interface {
-	Printf(format string, args ...any)
+	Info(msg string, args ...any)
+	Warn(msg string, args ...any)
+	Error(msg string, args ...any)
 }
 
 // Status is a job outcome (contract §9; the MonitoringExecutionStatus names).
@@ -116,13 +119,13 @@ func Run(ctx context.Context, cfg Config, log Logger) Outcome {
 	// The message file comes last: SageMaker reads the outcome from it.
 	if cfg.OutputMessageFile != "" {
 		if err := writeFileAtomic(cfg.OutputMessageFile, []byte(out.Message)); err != nil {
-			log.Printf("cannot write the message file %s: %v", cfg.OutputMessageFile, err)
+			log.Error("cannot write the message file", "path", cfg.OutputMessageFile, "err", err)
 			if out.Status != Failed {
 				out = failed(fmt.Errorf("write message file: %w", err))
 			}
 		}
 	}
-	log.Printf("%s (%.3fs)", out.Message, time.Since(start).Seconds())
+	log.Info("job finished", "status", out.Status.String(), "message", out.Message, "rows", out.ItemCount, "violations", out.Violations, "seconds", time.Since(start).Seconds())
 	return out
 }
 
@@ -140,7 +143,7 @@ func runJob(ctx context.Context, cfg *Config, log Logger, start time.Time) (out 
 		}
 		return failed(fmt.Errorf("%w: %w", ErrConfig, err))
 	}
-	log.Printf("Performing analysis with input:\n%s", cfg.Describe())
+	log.Info("configuration", cfg.LogAttrs()...)
 	dest := cfg.OutputPath
 	rel := cfg.executionRel(start)
 	stage := ""
@@ -155,7 +158,7 @@ func runJob(ctx context.Context, cfg *Config, log Logger, start time.Time) (out 
 		cfg.OutputPath = filepath.Join(dest, rel)
 	}
 	if rel != "" {
-		log.Printf("Execution outputs go to %s", joinDest(dest, rel))
+		log.Info("execution outputs", "destination", joinDest(dest, rel))
 	}
 	switch {
 	case cfg.AnalysisType != "":
@@ -180,7 +183,7 @@ func runJob(ctx context.Context, cfg *Config, log Logger, start time.Time) (out 
 	if !ok {
 		// No output of a failed or stopped job may pass for a result, nor may a stale one.
 		if err := removeOutputs(cfg.OutputPath, cfg.outputFiles()...); err != nil {
-			log.Printf("%v", err)
+			log.Error("cannot remove outputs", "err", err)
 		}
 	}
 	if rel != "" {
@@ -191,7 +194,7 @@ func runJob(ctx context.Context, cfg *Config, log Logger, start time.Time) (out 
 			e.FailureReason = out.Message
 		}
 		if err := writeExecution(cfg.OutputPath, e); err != nil {
-			log.Printf("cannot write the execution record: %v", err)
+			log.Error("cannot write the execution record", "err", err)
 		}
 	}
 	if stage == "" {
@@ -218,7 +221,7 @@ func runJob(ctx context.Context, cfg *Config, log Logger, start time.Time) (out 
 		return failed(fmt.Errorf("upload outputs to %s: %w", dest, err))
 	}
 	if err != nil {
-		log.Printf("cannot upload the execution record: %v", err)
+		log.Error("cannot upload the execution record", "err", err)
 	}
 	return out
 }
@@ -300,7 +303,7 @@ func runBaseline(ctx context.Context, cfg *Config, log Logger) Outcome {
 	if err != nil {
 		return failed(err)
 	}
-	log.Printf("Files to process: %d file(s) under %s", len(files), cfg.DatasetSource)
+	log.Info("input listed", "files", len(files), "bytes", totalSize(files), "dataset_source", cfg.DatasetSource)
 	ds, err := profileDataset(ctx, cfg, files, nil, log)
 	if err != nil {
 		return failed(err)
@@ -310,7 +313,7 @@ func runBaseline(ctx context.Context, cfg *Config, log Logger) Outcome {
 		return failed(fmt.Errorf("%w: dataset_source %s has no data rows (%d file(s) read)", decode.ErrBadInput, cfg.DatasetSource, len(files)))
 	}
 	features := orderFeatures(prof.Features(), columns)
-	log.Printf("Profiled %d rows and %d columns", prof.Rows, len(features))
+	log.Info("profiled", "rows", prof.Rows, "columns", len(features))
 	cons := checks.Suggest(features, checks.SuggestOptions{CategoricalDriftMethod: cfg.CategoricalDriftMethod})
 	if err := writeJSON(cfg.OutputPath, ConstraintsFile, cons.Document()); err != nil {
 		return failed(err)

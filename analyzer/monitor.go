@@ -105,16 +105,16 @@ func runMonitor(ctx context.Context, cfg *Config, log Logger) Outcome {
 	if err != nil {
 		return failed(err)
 	}
-	log.Printf("Files to process: %d file(s) under %s", len(files), cfg.DatasetSource)
+	log.Info("input listed", "files", len(files), "bytes", totalSize(files), "dataset_source", cfg.DatasetSource)
 	ds, err := profileDataset(ctx, cfg, files, base.trackedValues(), log)
 	if err != nil {
 		return failed(err)
 	}
 	sum := ds.capture
 	if cfg.DatasetFormat.Kind == FormatCapture {
-		log.Printf("Capture records: %d read, %d outside the window, %d unusable, %d rows", sum.Records, sum.OutsideWindow, sum.Unusable, sum.Rows)
+		log.Info("capture records", "read", sum.Records, "outside_window", sum.OutsideWindow, "unusable", sum.Unusable, "rows", sum.Rows)
 		for _, p := range sum.Examples {
-			log.Printf("  unusable record: %s line %d: %s", p.File, p.Line, p.Reason)
+			log.Warn("unusable capture record", "file", p.File, "line", p.Line, "reason", p.Reason)
 		}
 	}
 	if ds.profile.Rows == 0 {
@@ -127,7 +127,7 @@ func runMonitor(ctx context.Context, cfg *Config, log Logger) Outcome {
 	features := matchFeatures(orderFeatures(ds.profile.Features(), ds.columns), cons.Features, named, log)
 	res := checks.Evaluate(checks.Input{Constraints: cons, Statistics: base.statistics, Current: features, ItemCount: ds.profile.Rows, DriftOnly: base.constraints == nil})
 	for _, v := range res.Violations {
-		log.Printf("violation %s %s: %s", v.CheckType, v.FeatureName, v.Description)
+		log.Info("violation", "check", v.CheckType, "feature", v.FeatureName, "description", v.Description)
 	}
 	if err := writeJSON(cfg.OutputPath, StatisticsFile, sagemaker.StatisticsDocument(ds.profile.Rows, features)); err != nil {
 		return failed(err)
@@ -278,7 +278,7 @@ func matchFeatures(cur []stats.Feature, base []sagemaker.ConstraintFeature, name
 			}
 			return out
 		}
-		log.Printf("the data's column names do not include every baseline feature: matching columns by position")
+		log.Warn("the data's column names do not include every baseline feature: matching columns by position")
 	}
 	for i := range cur {
 		if i < len(base) {

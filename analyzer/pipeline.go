@@ -32,6 +32,7 @@ type task struct {
 type chunkResult struct {
 	profile *stats.Profile
 	capture capture.Summary // capture input only
+	bytes   int64           // the chunk's size in bytes (text formats; for progress)
 }
 
 type result struct {
@@ -84,6 +85,7 @@ func profileDataset(ctx context.Context, cfg *Config, files []source.File, track
 
 	final := stats.NewProfile()
 	final.TrackValues(track)
+	prog := newProgress(log, cfg.ProgressInterval)
 	var summary capture.Summary
 	pending := map[int]result{}
 	next, total := 0, -1
@@ -114,6 +116,7 @@ func profileDataset(ctx context.Context, cfg *Config, files []source.File, track
 			}
 			final.Merge(r.profile)
 			summary.Merge(r.capture)
+			prog.add(r.profile.Rows, r.bytes)
 			next++
 			<-inflight
 		}
@@ -276,7 +279,11 @@ func (p *producer) chunks(sp decode.Splitter, work func(decode.Chunk) (chunkResu
 		if err != nil {
 			return err
 		}
-		if err := p.emit(func() (chunkResult, error) { return work(c) }); err != nil {
+		if err := p.emit(func() (chunkResult, error) {
+			r, err := work(c)
+			r.bytes = int64(len(c.Data))
+			return r, err
+		}); err != nil {
 			return err
 		}
 	}

@@ -42,10 +42,10 @@ func writeReport(ctx context.Context, cfg *Config, outcome string, baselineStats
 		}
 	}
 	if err != nil {
-		log.Printf("report not written: %v", err)
+		log.Error("report not written", "err", err)
 		return
 	}
-	log.Printf("Report: %s", filepath.Join(cfg.OutputPath, ReportFile))
+	log.Info("report written", "path", filepath.Join(cfg.OutputPath, ReportFile))
 }
 
 // reportHistory reads the drift and completeness of earlier executions under dest (with the
@@ -53,7 +53,7 @@ func writeReport(ctx context.Context, cfg *Config, outcome string, baselineStats
 func reportHistory(ctx context.Context, dest string, log Logger) []report.HistoryPoint {
 	list, err := ListExecutions(ctx, dest)
 	if err != nil {
-		log.Printf("execution history not read: %v", err)
+		log.Warn("execution history not read", "err", err)
 		return nil
 	}
 	var out []report.HistoryPoint

@@ -13,7 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log"
+	"log/slog"
 	"os"
 	"os/signal"
 	"runtime"
@@ -32,22 +32,22 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	logger := log.New(stderr, "driftwatch: ", log.LstdFlags|log.LUTC|log.Lmsgprefix)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	if len(args) == 0 {
+		logger := newLogger(stderr, true)
 		cfg, err := analyzer.ConfigFromEnv(os.LookupEnv, analyzer.DefaultProcessingJobConfig)
 		if err != nil {
 			// Still run, so that the outcome (Failed, with every problem listed) reaches the message file.
-			logger.Printf("configuration: %v", err)
+			logger.Error("invalid configuration", "err", err)
 		}
 		return analyzer.Run(ctx, cfg, logger).ExitCode()
 	}
 	switch args[0] {
 	case "baseline":
-		return baseline(ctx, args[1:], stderr, logger)
+		return baseline(ctx, args[1:], stderr, newLogger(stderr, false))
 	case "monitor":
-		return monitor(ctx, args[1:], stderr, logger)
+		return monitor(ctx, args[1:], stderr, newLogger(stderr, false))
 	case "executions":
 		return executions(args[1:], stdout, stderr)
 	case "report":
@@ -113,7 +113,7 @@ func (f *formatFlags) build() (analyzer.Format, error) {
 	return analyzer.Format{}, fmt.Errorf("unknown --format %q: expected csv, json, parquet or capture", f.format)
 }
 
-func baseline(ctx context.Context, args []string, stderr io.Writer, logger *log.Logger) int {
+func baseline(ctx context.Context, args []string, stderr io.Writer, logger *slog.Logger) int {
 	fs := flag.NewFlagSet("baseline", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg := analyzer.DefaultConfig()
@@ -152,7 +152,7 @@ func baseline(ctx context.Context, args []string, stderr io.Writer, logger *log.
 // exitViolations is monitor --fail-on-violations' exit code when violations were found.
 const exitViolations = 4
 
-func monitor(ctx context.Context, args []string, stderr io.Writer, logger *log.Logger) int {
+func monitor(ctx context.Context, args []string, stderr io.Writer, logger *slog.Logger) int {
 	fs := flag.NewFlagSet("monitor", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg := analyzer.DefaultConfig()
