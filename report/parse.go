@@ -36,9 +36,13 @@ func (n *Num) UnmarshalJSON(b []byte) error {
 		}
 		return nil
 	}
-	var f float64
-	if err := json.Unmarshal(b, &f); err != nil {
-		return err
+	if string(b) == "null" {
+		return nil // as encoding/json leaves a float64 alone on null
+	}
+	// The decoder calling this has validated b as a JSON value; a JSON number is ParseFloat syntax.
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil {
+		return fmt.Errorf("number %s: %w", b, err)
 	}
 	*n = Num(f)
 	return nil

@@ -127,7 +127,7 @@ func Render(w io.Writer, m *Model) error {
 	if err != nil {
 		return fmt.Errorf("read embedded echarts: %w", err)
 	}
-	if bytes.Contains(bytes.ToLower(lib), []byte("</script")) {
+	if containsScriptEnd(lib) {
 		return fmt.Errorf("embedded echarts contains </script and cannot be inlined")
 	}
 	css, err := pageFS.ReadFile("page.css")
@@ -194,6 +194,23 @@ func Render(w io.Writer, m *Model) error {
 		return fmt.Errorf("render report: %w", err)
 	}
 	return bw.Flush()
+}
+
+// containsScriptEnd reports whether b holds "</script" in any letter case, which would end an
+// inline <script> early. It scans for "</" rather than lower-casing a megabyte of library.
+func containsScriptEnd(b []byte) bool {
+	const end = "</script"
+	for {
+		i := bytes.Index(b, []byte("</"))
+		if i < 0 {
+			return false
+		}
+		b = b[i:]
+		if len(b) >= len(end) && bytes.EqualFold(b[:len(end)], []byte(end)) {
+			return true
+		}
+		b = b[2:]
+	}
 }
 
 // optionTable writes every chart's echarts option as one JSON object keyed by chart id, in page
