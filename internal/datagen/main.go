@@ -19,6 +19,7 @@ func main() {
 	size := flag.Int64("bytes", 100<<20, "approximate output size in bytes")
 	seed := flag.Uint64("seed", 1, "random seed")
 	out := flag.String("out", "", "output file (default stdout)")
+	wide := flag.Int("wide", 0, "write a wide numeric CSV of this many columns (c0, c1, …: alternately integers and decimals) instead of the mixed 9-column one")
 	captureMode := flag.Bool("capture", false, "write SageMaker endpoint capture JSONL (CSV-encoded, one record per row, inferenceTime spread over 2026-11-01T10:00–11:00Z) instead of CSV")
 	flag.Parse()
 	w := os.Stdout
@@ -34,6 +35,9 @@ func main() {
 	write := Write
 	if *captureMode {
 		write = WriteCapture
+	}
+	if *wide > 0 {
+		write = func(f *os.File, size int64, seed uint64) error { return WriteWide(f, size, seed, *wide) }
 	}
 	if err := write(w, *size, *seed); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -109,6 +113,43 @@ func WriteCapture(f *os.File, size int64, seed uint64) error {
 			return err
 		}
 		written += int64(n)
+	}
+	return w.Flush()
+}
+
+// WriteWide writes a header of cols columns c0, c1, … and rows of numbers until about size bytes are
+// written: even columns integers in [0, 100000), odd columns decimals with three fraction digits,
+// each column on its own scale.
+func WriteWide(f *os.File, size int64, seed uint64, cols int) error {
+	r := rand.New(rand.NewPCG(seed, seed))
+	w := bufio.NewWriterSize(f, 1<<20)
+	var buf []byte
+	for c := range cols {
+		if c > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, 'c')
+		buf = strconv.AppendInt(buf, int64(c), 10)
+	}
+	buf = append(buf, '\n')
+	written := int64(0)
+	for written < size {
+		for c := range cols {
+			if c > 0 {
+				buf = append(buf, ',')
+			}
+			if c%2 == 0 {
+				buf = strconv.AppendInt(buf, int64(r.IntN(100000)), 10)
+			} else {
+				buf = strconv.AppendFloat(buf, (r.NormFloat64()+float64(c%7))*float64(c+1), 'f', 3, 64)
+			}
+		}
+		buf = append(buf, '\n')
+		if _, err := w.Write(buf); err != nil {
+			return err
+		}
+		written += int64(len(buf))
+		buf = buf[:0]
 	}
 	return w.Flush()
 }
