@@ -80,11 +80,12 @@ func (n *numeric) add(x float64) {
 	n.count++
 	n.sum += x
 	n.moments.Add(x)
-	// math.Min/Max order -0.0 below 0.0 like java.lang.Math.min/max.
-	n.min = math.Min(n.min, x)
-	n.max = math.Max(n.max, x)
-	n.stateMin = math.Min(n.stateMin, x)
-	n.stateMax = math.Max(n.stateMax, x)
+	// The built-in min/max order -0.0 below 0.0 and propagate NaN, like java.lang.Math.min/max
+	// and math.Min/Max, but compile inline (TestMinMaxJavaSemantics).
+	n.min = min(n.min, x)
+	n.max = max(n.max, x)
+	n.stateMin = min(n.stateMin, x)
+	n.stateMax = max(n.stateMax, x)
 	n.sketch.Update(x)
 }
 
@@ -179,10 +180,152 @@ func (e *TypeError) Error() string {
 	return "stats: column " + strconv.Quote(e.Column) + ": unsupported arrow type " + e.Type.String()
 }
 
+// addStrings folds a string array in: every non-null value is classified (contract §5.2), hashed
+// for HLL++ and counted exactly; numeric values are cast and added to the numeric statistics while
+// the column has seen no String or Boolean value (after one, it can only be String).
+//
+// Two array-local tables (memo.go) replace per-value map work:
+//   - short values (≤ memoMaxLen bytes) that repeat are looked up in a memo keyed by their bytes,
+//     which holds their kind, cast value and XXH64: a repeat costs one probe instead of a
+//     classification, a cast, a hash and a count;
+//   - the other values are counted by XXH64 in a local table; once it holds more than
+//     CategoryCap distinct values the column's exact counts are dropped on the spot, without
+//     building them first.
+//
+// Both are folded into the column at the end of the array. HLL++ registers are a maximum
+// (idempotent), and whether the exact counts survive, and their values, depend only on the
+// multiset of values, so the result is the same as adding the values one by one (addStringsPlain,
+// the oracle of TestAddStringsMatchesPlain); the numeric statistics still see every value in order.
 func (c *Column) addStrings(a *array.String) {
 	n := a.Len()
-	// Once a chunk has seen a String value the column can only be String or (never) numeric again,
-	// so numeric work stops for the rest of the column's data in this accumulator.
+	if n == 0 {
+		return
+	}
+	// numOn: numeric values still count for the numeric statistics. After a String or Boolean
+	// value the column can only be String, so numeric work stops for the rest of its data here.
+	numOn := c.Kinds[dtype.String] == 0 && c.Kinds[dtype.Boolean] == 0
+	var memo memoTable
+	var counts countTable
+	useMemo := !c.catsOff && n >= memoMinRows
+	if useMemo {
+		memo.init()
+		defer memo.release()
+	}
+	if !c.catsOff {
+		counts.init()
+		defer counts.release()
+	}
+	offs := a.ValueOffsets()
+	data := a.ValueBytes()
+	base := offs[0]
+	seen := 0
+	nulls := a.NullN() != 0
+	for i := 0; i < n; i++ {
+		if nulls && a.IsNull(i) {
+			c.Kinds[dtype.Unknown]++
+			continue
+		}
+		if useMemo {
+			s, e := int(offs[i]-base), int(offs[i+1]-base)
+			if l := e - s; l <= memoMaxLen {
+				var w0, w1 uint64
+				if s+16 <= len(data) {
+					w0 = binary.LittleEndian.Uint64(data[s:])
+					w1 = binary.LittleEndian.Uint64(data[s+8:])
+				} else {
+					var tmp [16]byte
+					copy(tmp[:], data[s:e])
+					w0 = binary.LittleEndian.Uint64(tmp[:])
+					w1 = binary.LittleEndian.Uint64(tmp[8:])
+				}
+				w0 &= uint64(1)<<(8*min(l, 8)) - 1
+				w1 &= uint64(1)<<(8*max(l-8, 0)) - 1
+				var k dtype.Kind
+				var x float64
+				var ok bool
+				if ent, found := memo.find(w0, w1, uint8(l)); found {
+					ent.n++
+					k, x, ok = ent.k, ent.x, ent.ok
+				} else {
+					v := a.Value(i)
+					if numOn {
+						k, x, ok = dtype.Parse(v)
+					} else {
+						k = dtype.Classify(v)
+					}
+					h := hll.HashString(v)
+					c.HLL.AddHash(h)
+					*ent = memoEntry{w0: w0, w1: w1, n: 1, x: x, h: h, first: int32(i), ln: uint8(l), k: k, ok: ok}
+					memo.inserted() // may move the entries
+				}
+				seen++
+				c.Kinds[k]++
+				if ok && numOn {
+					c.num.add(x)
+				}
+				if k == dtype.Boolean || k == dtype.String {
+					numOn = false
+				}
+				// Give up on the memo when the column's short values mostly differ (a key, a
+				// measurement): past the category cap it could not count them anyway.
+				if memo.used > CategoryCap || (seen >= memoProbe && 4*memo.used > 3*seen) ||
+					(seen >= 4*memoProbe && 2*memo.used > seen) {
+					useMemo = false
+				}
+				continue
+			}
+		}
+		v := a.Value(i)
+		var k dtype.Kind
+		var x float64
+		var ok bool
+		if numOn {
+			k, x, ok = dtype.Parse(v)
+		} else {
+			k = dtype.Classify(v)
+		}
+		c.Kinds[k]++
+		h := hll.HashString(v)
+		c.HLL.AddHash(h)
+		if ok && numOn {
+			c.num.add(x)
+		}
+		if k == dtype.Boolean || k == dtype.String {
+			numOn = false
+		}
+		if len(c.trackSet) != 0 {
+			c.track(v, 1)
+		}
+		if !c.catsOff {
+			// The column has at least as many distinct values as this array's counts.
+			if counts.add(h, int32(i)) > CategoryCap {
+				c.cats, c.catsOff = nil, true
+			}
+		}
+	}
+	if len(c.cats) == 0 && !c.catsOff {
+		// Size the exact counts once: growing a map entry by entry costs more than the counting
+		// on short arrays of many columns (wide data).
+		c.cats = make(map[uint64]category, min(memo.used+counts.used, CategoryCap+1))
+	}
+	for i := range memo.slots {
+		if e := &memo.slots[i]; e.n != 0 {
+			c.countN(a.Value(int(e.first)), e.h, e.n)
+		}
+	}
+	if !c.catsOff {
+		for i := range counts.slots {
+			if e := &counts.slots[i]; e.n != 0 {
+				c.countCategory(a.Value(int(e.first)), e.h, e.n)
+			}
+		}
+	}
+}
+
+// addStringsPlain is addStrings without the memo: every value is classified, cast, hashed and
+// counted on its own. Kept as the oracle of addStrings.
+func (c *Column) addStringsPlain(a *array.String) {
+	n := a.Len()
 	for i := 0; i < n; i++ {
 		if a.IsNull(i) {
 			c.Kinds[dtype.Unknown]++
@@ -194,7 +337,7 @@ func (c *Column) addStrings(a *array.String) {
 		h := hll.HashString(v)
 		c.HLL.AddHash(h)
 		if k.IsNumeric() && c.Kinds[dtype.String] == 0 && c.Kinds[dtype.Boolean] == 0 {
-			if x, ok := castNumber(v, k); ok {
+			if x, ok := dtype.Cast(v, k); ok {
 				c.num.add(x)
 			}
 		}
@@ -208,21 +351,44 @@ type category struct {
 	n     int64
 }
 
-func (c *Column) count(v string, h uint64) {
-	if c.trackSet != nil {
-		if _, ok := c.trackSet[v]; ok {
-			if n, ok := c.tracked[v]; ok {
-				c.tracked[v] = n + 1
-			} else {
-				c.tracked[strings.Clone(v)] = 1
-			}
+// count counts one occurrence of v, whose XXH64 is h.
+func (c *Column) count(v string, h uint64) { c.countN(v, h, 1) }
+
+// countN counts n occurrences of v, whose XXH64 is h: in the tracked values, and in the exact
+// counts until the column has more than CategoryCap distinct values.
+func (c *Column) countN(v string, h uint64, n int64) {
+	if len(c.trackSet) != 0 {
+		c.track(v, n)
+	}
+	c.countCategory(v, h, n)
+}
+
+// track adds n occurrences of v to the tracked counts if v is tracked.
+func (c *Column) track(v string, n int64) {
+	if _, ok := c.trackSet[v]; ok {
+		if m, ok := c.tracked[v]; ok {
+			c.tracked[v] = m + n
+		} else {
+			c.tracked[strings.Clone(v)] = n
 		}
 	}
+}
+
+// DropCategories drops the exact category counts, as when the column has more than CategoryCap
+// distinct values.
+func (c *Column) DropCategories() { c.cats, c.catsOff = nil, true }
+
+// CategoriesDropped reports whether the exact category counts were dropped.
+func (c *Column) CategoriesDropped() bool { return c.catsOff }
+
+// countCategory adds n occurrences of v, whose XXH64 is h, to the exact counts, and drops them
+// once the column has more than CategoryCap distinct values.
+func (c *Column) countCategory(v string, h uint64, n int64) {
 	if c.catsOff {
 		return
 	}
 	if e, ok := c.cats[h]; ok {
-		e.n++
+		e.n += n
 		c.cats[h] = e
 		return
 	}
@@ -230,32 +396,7 @@ func (c *Column) count(v string, h uint64) {
 		c.cats, c.catsOff = nil, true
 		return
 	}
-	c.cats[h] = category{strings.Clone(v), 1}
-}
-
-// castNumber casts a value classified Integral or Fractional as Spark casts a string column to
-// LongType or DoubleType: surrounding whitespace and control characters (≤ U+0020) are trimmed
-// (UTF8String.trimAll, Double.parseDouble), so " 5" casts, while "- 5" (a sign, then a blank) does
-// not and becomes null for the numeric statistics [S]. Integral values beyond the int64 range are
-// kept as doubles (Spark would null them: a documented deviation, see docs/decisions.md).
-func castNumber(v string, k dtype.Kind) (float64, bool) {
-	if v[0] <= ' ' || v[len(v)-1] <= ' ' {
-		v = strings.TrimFunc(v, func(r rune) bool { return r <= ' ' })
-	}
-	if k == dtype.Integral {
-		if x, err := strconv.ParseInt(v, 10, 64); err == nil {
-			return float64(x), true
-		}
-	}
-	x, err := strconv.ParseFloat(v, 64)
-	if err != nil {
-		// ParseFloat reports out-of-range values as ±Inf with an error; Java parses them to ±Infinity.
-		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
-			return x, true
-		}
-		return 0, false
-	}
-	return x, true
+	c.cats[h] = category{strings.Clone(v), n}
 }
 
 // Merge folds o, which covers rows after the ones c covers, into c. Merging in data order keeps the

@@ -30,6 +30,9 @@ type Profile struct {
 	cols  []*Column
 	index map[string]int
 	track map[string]struct{}
+	// uncounted reports the columns whose exact category counts are known to be dropped already
+	// in the profile this one will be merged into (SkipCounting).
+	uncounted func(name string) bool
 }
 
 // NewProfile returns an empty profile.
@@ -59,11 +62,22 @@ func (p *Profile) column(name string) *Column {
 	}
 	c := NewColumn(name)
 	c.setTracked(p.track)
+	if p.uncounted != nil && p.uncounted(name) {
+		c.DropCategories()
+	}
 	c.AddNulls(p.Rows)
 	p.index[name] = len(p.cols)
 	p.cols = append(p.cols, c)
 	return c
 }
+
+// SkipCounting tells the profile which columns need no exact category counts because the
+// profile it will be merged into has dropped them already (CategoriesDropped): dropped counts
+// absorb every merge, so counting them again would only cost time and memory — on wide data with
+// short chunks, most of both. The merged result is the same; this profile alone is not (its
+// columns report dropped counts), so a profile that is kept on its own, as in a partial profile,
+// must not skip. Call it before adding data.
+func (p *Profile) SkipCounting(uncounted func(name string) bool) { p.uncounted = uncounted }
 
 // Declare adds columns that exist in the data even when no row has been seen (a CSV header).
 func (p *Profile) Declare(names []string) {

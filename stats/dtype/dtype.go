@@ -1,7 +1,8 @@
-// Package dtype classifies raw string values the way Deequ's DataType analyzer does, and derives a
-// column's type from the per-value counts (contract §5.2).
+// Package dtype classifies raw string values the way Deequ's DataType analyzer does, casts numeric
+// ones to doubles as Spark does (Parse does both in one pass), and derives a column's type from the
+// per-value counts (contract §5.2).
 //
-// Usage: k := dtype.Classify("3.0") // dtype.Fractional
+// Usage: k := dtype.Classify("3.0") // dtype.Fractional; k, x, ok := dtype.Parse(" 5") // Integral, 5, true
 package dtype
 
 // Kind is the type of one value or of a column.

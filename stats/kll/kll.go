@@ -68,10 +68,14 @@ func NewWithParams(k int, c float64) *Sketch {
 	s.caps = make([]int, 0, 8)
 	s.expand()
 	// Level 0 holds up to cap(0) + cap(1) + 1 items while the sketch has two levels (more only if
-	// higher levels are under-full); size it once so that Update rarely needs to grow it.
-	s.levels[0].buf = make([]float64, 0, s.caps[0]+capacity(k, c, 1)+1)
+	// higher levels are under-full). It starts small and grows by doubling: a sketch of a short
+	// chunk of a wide dataset (hundreds of rows, a thousand columns) must not cost 27 KB.
+	s.levels[0].buf = make([]float64, 0, min(initialLevel0, s.caps[0]+capacity(k, c, 1)+1))
 	return s
 }
+
+// initialLevel0 is level 0's starting capacity.
+const initialLevel0 = 256
 
 // ValidParams reports whether k and c can parameterise a sketch: 1 ≤ k ≤ 2^24 and 0 < c ≤ 1.
 // Deequ does not check them; outside this range capacities stop shrinking or become
@@ -194,7 +198,9 @@ func (s *Sketch) compact(h int) {
 		lv.offset = 1 - lv.offset
 	}
 	if cap(s.scratch) < 2*n {
-		s.scratch = make([]uint64, 2*n)
+		// Level 0's size creeps up by a few items per compaction as levels are added: grow
+		// geometrically so the workspace is reallocated O(log) times, not at every compaction.
+		s.scratch = make([]uint64, max(2*n, 2*cap(s.scratch)))
 	}
 	keys, tmp := s.scratch[:n], s.scratch[n:2*n]
 	for i, x := range lv.buf[:n] {

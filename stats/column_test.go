@@ -1,0 +1,263 @@
+package stats
+
+import (
+	"fmt"
+	"maps"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/driftwatch/driftwatch/stats/hll"
+)
+
+// stringArray builds a nullable string array; a nil *string is null.
+func stringArray(vals []*string) *array.String {
+	b := array.NewStringBuilder(memory.DefaultAllocator)
+	defer b.Release()
+	for _, v := range vals {
+		if v == nil {
+			b.AppendNull()
+		} else {
+			b.Append(*v)
+		}
+	}
+	return b.NewStringArray()
+}
+
+// sameColumn reports the first difference between two accumulators, comparing every field bit for
+// bit (the KLL sketch by its levels and weight).
+func sameColumn(a, b *Column) string {
+	switch {
+	case a.Kinds != b.Kinds:
+		return fmt.Sprintf("kinds %v vs %v", a.Kinds, b.Kinds)
+	case a.HLL != b.HLL:
+		return "hll registers differ"
+	case a.catsOff != b.catsOff:
+		return fmt.Sprintf("catsOff %v vs %v", a.catsOff, b.catsOff)
+	case !maps.Equal(a.cats, b.cats):
+		return fmt.Sprintf("categories %v vs %v", a.cats, b.cats)
+	case !maps.Equal(a.tracked, b.tracked):
+		return fmt.Sprintf("tracked %v vs %v", a.tracked, b.tracked)
+	}
+	na, nb := &a.num, &b.num
+	fa := []float64{float64(na.count), na.sum, na.moments.N, na.moments.Avg, na.moments.M2, na.min, na.max, na.stateMin, na.stateMax}
+	fb := []float64{float64(nb.count), nb.sum, nb.moments.N, nb.moments.Avg, nb.moments.M2, nb.min, nb.max, nb.stateMin, nb.stateMax}
+	for i := range fa {
+		if math.Float64bits(fa[i]) != math.Float64bits(fb[i]) {
+			return fmt.Sprintf("numeric field %d: %v vs %v", i, fa[i], fb[i])
+		}
+	}
+	if (na.sketch == nil) != (nb.sketch == nil) {
+		return "sketch presence differs"
+	}
+	if na.sketch != nil {
+		la, lb := na.sketch.Levels(), nb.sketch.Levels()
+		if len(la) != len(lb) {
+			return "sketch heights differ"
+		}
+		for h := range la {
+			if !slices.EqualFunc(la[h], lb[h], func(x, y float64) bool { return math.Float64bits(x) == math.Float64bits(y) }) {
+				return fmt.Sprintf("sketch level %d differs", h)
+			}
+		}
+	}
+	return ""
+}
+
+// TestAddStringsMatchesPlain is the differential test of addStrings' memo of short repeated values:
+// over columns of every shape (low and high cardinality, short and long values, a String or a
+// Boolean appearing part-way, blanks, empty strings, NUL bytes, sliced arrays, several arrays in a
+// row, tracked values), it must leave exactly the state addStringsPlain (one value at a time)
+// leaves.
+func TestAddStringsMatchesPlain(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	gens := map[string]func(i int) string{
+		"ints low card":  func(int) string { return strconv.Itoa(18 + r.IntN(70)) },
+		"ints high card": func(i int) string { return strconv.Itoa(i*7 + r.IntN(7)) },
+		"decimals":       func(int) string { return strconv.FormatFloat(r.NormFloat64()*15+600, 'f', 3, 64) },
+		"few decimals":   func(int) string { return []string{"0.5", "-0.0", "0.0", "1e3", "2.50"}[r.IntN(5)] },
+		"cities":         func(int) string { return []string{"Phoenix", "Omaha", "San Francisco Bay", "Tulsa"}[r.IntN(4)] },
+		"booleans":       func(int) string { return []string{"true", "false"}[r.IntN(2)] },
+		"medium card":    func(int) string { return "v" + strconv.Itoa(r.IntN(600)) },
+		"over cap":       func(int) string { return "k" + strconv.Itoa(r.IntN(5000)) },
+		"long values":    func(int) string { return strings.Repeat("x", 14+r.IntN(6)) + strconv.Itoa(r.IntN(3)) },
+		"odd bytes":      func(int) string { return []string{"", "a", "a\x00", "\x00", " 5", "- 5", "5", "05"}[r.IntN(8)] },
+		"ints then word": func(i int) string {
+			if i == 700 {
+				return "n/a"
+			}
+			return strconv.Itoa(r.IntN(50))
+		},
+		"ints then bool": func(i int) string {
+			if i == 300 {
+				return "true"
+			}
+			return strconv.Itoa(r.IntN(9))
+		},
+		"16 and 17 bytes": func(int) string { return strings.Repeat("7", 15+r.IntN(3)) },
+		// Under the cap in every array, over it in their union.
+		"drifting":       func(i int) string { return "d" + strconv.Itoa(i/2000*600+r.IntN(600)) },
+		"long high card": func(int) string { return "a-long-prefix-" + strconv.Itoa(r.IntN(4000)) },
+		"near cap":       func(int) string { return "n" + strconv.Itoa(r.IntN(1030)) },
+		"exactly cap":    func(i int) string { return "e" + strconv.Itoa(i%CategoryCap) },
+		"cap plus one":   func(i int) string { return "p" + strconv.Itoa(i%(CategoryCap+1)) },
+		"long at cap":    func(i int) string { return "a-long-prefix-" + strconv.Itoa(i%CategoryCap) },
+	}
+	names := slices.Sorted(maps.Keys(gens))
+	for _, name := range names {
+		gen := gens[name]
+		for _, tracked := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/tracked=%v", name, tracked), func(t *testing.T) {
+				fast, plain := NewColumn("c"), NewColumn("c")
+				if tracked {
+					set := map[string]struct{}{"18": {}, "Omaha": {}, "true": {}, "v7": {}, "": {}, "a\x00": {}}
+					fast.setTracked(set)
+					plain.setTracked(set)
+				}
+				row := 0
+				for part, size := range []int{3000, 100, 5000, 257} {
+					vals := make([]*string, size)
+					for i := range vals {
+						if r.IntN(20) != 0 {
+							vals[i] = s(gen(row))
+						}
+						row++
+					}
+					arr := stringArray(vals)
+					if part == 2 { // a slice with a non-zero offset and a non-zero first value offset
+						sl := array.NewSlice(arr, 13, int64(size-7)).(*array.String)
+						arr.Release()
+						arr = sl
+					}
+					fast.addStrings(arr)
+					plain.addStringsPlain(arr)
+					arr.Release()
+					if d := sameColumn(fast, plain); d != "" {
+						t.Fatalf("after array %d: %s", part, d)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestMinMaxJavaSemantics: numeric.add keeps java.lang.Math.min/max semantics (those of math.Min and
+// math.Max): -0.0 is below 0.0 and NaN wins.
+func TestMinMaxJavaSemantics(t *testing.T) {
+	negZero := math.Copysign(0, -1)
+	cases := [][]float64{
+		{0, negZero}, {negZero, 0}, {1, math.NaN(), 2}, {math.NaN(), 1}, {math.Inf(1), 3},
+		{math.Inf(-1), math.Inf(1)}, {-5, 7, 0.5}, {1e300, -1e300},
+	}
+	for _, xs := range cases {
+		n := newNumeric()
+		wmin, wmax := math.Inf(1), math.Inf(-1)
+		smin, smax := kllStateMin, kllStateMax
+		for _, x := range xs {
+			n.add(x)
+			wmin, wmax = math.Min(wmin, x), math.Max(wmax, x)
+			smin, smax = math.Min(smin, x), math.Max(smax, x)
+		}
+		got := []float64{n.min, n.max, n.stateMin, n.stateMax}
+		want := []float64{wmin, wmax, smin, smax}
+		for i := range got {
+			if math.Float64bits(got[i]) != math.Float64bits(want[i]) && !(math.IsNaN(got[i]) && math.IsNaN(want[i])) {
+				t.Errorf("%v: field %d = %v, math.Min/Max give %v", xs, i, got[i], want[i])
+			}
+		}
+	}
+	// The sign of zero survives.
+	n := newNumeric()
+	n.add(0)
+	n.add(negZero)
+	if !math.Signbit(n.min) || math.Signbit(n.max) {
+		t.Errorf("min %v (sign %v), max %v (sign %v)", n.min, math.Signbit(n.min), n.max, math.Signbit(n.max))
+	}
+}
+
+// go test -run '^$' -bench 'AddStrings|Count' -benchmem ./stats/
+//
+// The columns of the benchmark job's CSV (internal/datagen), one array of 64 Ki rows each, through
+// addStrings and through the plain path (addStringsPlain).
+func BenchmarkAddStrings(b *testing.B) {
+	r := rand.New(rand.NewPCG(5, 5))
+	cities := []string{"Phoenix", "Omaha", "Denver", "Austin", "Boston", "Seattle", "Miami", "Chicago", "Portland", "Atlanta", "Dallas", "Tulsa"}
+	cols := []struct {
+		name string
+		gen  func(i int) string
+	}{
+		{"id", func(i int) string { return strconv.Itoa(1_000_000 + i) }},
+		{"age", func(int) string { return strconv.Itoa(18 + r.IntN(70)) }},
+		{"income", func(int) string {
+			return strconv.FormatFloat(math.Round(math.Exp(10+r.NormFloat64())*100)/100, 'f', -1, 64)
+		}},
+		{"city", func(int) string { return cities[r.IntN(len(cities))] }},
+		{"user", func(int) string { return "u" + strconv.FormatUint(r.Uint64()%50_000_000, 36) }},
+		{"active", func(int) string { return strconv.FormatBool(r.IntN(3) == 0) }},
+		{"ratio", func(int) string { return strconv.FormatFloat(r.Float64(), 'g', 6, 64) }},
+		{"count", func(int) string { return strconv.Itoa(int(r.ExpFloat64() * 3)) }},
+	}
+	const n = 64 << 10
+	for _, col := range cols {
+		vals := make([]*string, n)
+		size := 0
+		for i := range vals {
+			vals[i] = s(col.gen(i))
+			size += len(*vals[i])
+		}
+		arr := stringArray(vals)
+		for _, path := range []string{"memo", "plain"} {
+			b.Run(col.name+"/"+path, func(b *testing.B) {
+				b.SetBytes(int64(size))
+				b.ReportAllocs()
+				for b.Loop() {
+					c := NewColumn(col.name)
+					if path == "memo" {
+						c.addStrings(arr)
+					} else {
+						c.addStringsPlain(arr)
+					}
+				}
+				b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds()/1e6, "Mvalues/s")
+			})
+		}
+		arr.Release()
+	}
+}
+
+// go test -run '^$' -bench Count -benchmem ./stats/
+//
+// Exact categorical counting alone (countN), on a 12-value column: the map work addStrings' memo
+// avoids for repeated values.
+func BenchmarkCount(b *testing.B) {
+	vals := []string{"Phoenix", "Omaha", "Denver", "Austin", "Boston", "Seattle", "Miami", "Chicago", "Portland", "Atlanta", "Dallas", "Tulsa"}
+	r := rand.New(rand.NewPCG(4, 4))
+	const n = 64 << 10
+	idx := make([]uint8, n)
+	size := 0
+	for i := range idx {
+		idx[i] = uint8(r.IntN(len(vals)))
+		size += len(vals[idx[i]])
+	}
+	hashes := make([]uint64, len(vals))
+	for i, v := range vals {
+		hashes[i] = hashOf(v)
+	}
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	for b.Loop() {
+		c := NewColumn("city")
+		for _, j := range idx {
+			c.count(vals[j], hashes[j])
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds()/1e6, "Mvalues/s")
+}
+
+func hashOf(v string) uint64 { return hll.HashString(v) }

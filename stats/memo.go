@@ -1,0 +1,186 @@
+package stats
+
+import (
+	"math/bits"
+	"sync"
+
+	"github.com/driftwatch/driftwatch/stats/dtype"
+)
+
+// The array-local tables of Column.addStrings: open addressing with linear probing, kept at most
+// half full, starting at minSlots slots and doubling up to maxSlots. Their slot arrays come from
+// per-size pools, so profiling a chunk does not allocate them again.
+
+const (
+	// memoMaxLen is the longest value (in bytes) the memo keeps: two 64-bit words.
+	memoMaxLen = 16
+	// memoMinRows is the smallest array for which addStrings uses a memo: below it, setting the
+	// table up costs more than it saves.
+	memoMinRows = 256
+	// memoProbe is the number of short values after which addStrings drops its memo if more
+	// than 3/4 of them were distinct (after 4·memoProbe values: more than half).
+	memoProbe = 256
+
+	minSlots = 64
+	// maxSlots holds CategoryCap+1 entries at most half full: the tables never need more.
+	maxSlots = 4 * CategoryCap
+	numSizes = 7 // minSlots << (numSizes-1) == maxSlots
+)
+
+// memoEntry is one distinct short value of an array: its bytes (zero-padded, little-endian) and
+// length, its kind, cast value and XXH64, its number of occurrences (0: free slot) and the index
+// of its first occurrence.
+type memoEntry struct {
+	w0, w1 uint64
+	n      int64
+	x      float64
+	h      uint64
+	first  int32
+	ln     uint8
+	k      dtype.Kind
+	ok     bool
+}
+
+// memoTable maps short values to their memoEntry.
+type memoTable struct {
+	slots []memoEntry
+	used  int
+}
+
+var memoPools [numSizes]sync.Pool
+
+func sizeClass(slots int) int { return bits.TrailingZeros(uint(slots / minSlots)) }
+
+func getMemoSlots(n int) []memoEntry {
+	if p, ok := memoPools[sizeClass(n)].Get().(*[]memoEntry); ok {
+		clear(*p)
+		return *p
+	}
+	return make([]memoEntry, n)
+}
+
+func putMemoSlots(s []memoEntry) {
+	if s != nil {
+		memoPools[sizeClass(len(s))].Put(&s)
+	}
+}
+
+func (m *memoTable) init()    { m.slots = getMemoSlots(minSlots) }
+func (m *memoTable) release() { putMemoSlots(m.slots); m.slots = nil }
+
+// find returns the entry of the value (w0, w1, l), or the free slot where it belongs.
+func (m *memoTable) find(w0, w1 uint64, l uint8) (*memoEntry, bool) {
+	mask := uint64(len(m.slots) - 1)
+	j := memoHash(w0, w1) & mask
+	for {
+		e := &m.slots[j]
+		if e.n == 0 {
+			return e, false
+		}
+		if e.w0 == w0 && e.w1 == w1 && e.ln == l {
+			return e, true
+		}
+		j = (j + 1) & mask
+	}
+}
+
+// inserted records that a free slot returned by find was filled, doubling the table once it is
+// half full. Entry pointers from find are invalid afterwards.
+func (m *memoTable) inserted() {
+	m.used++
+	if 2*m.used < len(m.slots) || len(m.slots) >= maxSlots {
+		return
+	}
+	old := m.slots
+	m.slots = getMemoSlots(2 * len(old))
+	for i := range old {
+		if old[i].n != 0 {
+			e, _ := m.find(old[i].w0, old[i].w1, old[i].ln)
+			*e = old[i]
+		}
+	}
+	putMemoSlots(old)
+}
+
+// memoHash mixes a value's words into a slot hash (multiplicative hashing, then folding the high
+// bits down, since the slot is taken from the low bits).
+func memoHash(w0, w1 uint64) uint64 {
+	h := w0*0x9E3779B97F4A7C15 ^ w1*0xC2B2AE3D27D4EB4F
+	return h ^ h>>29 ^ h>>47
+}
+
+// countEntry is one distinct value of an array, by XXH64: its number of occurrences (0: free
+// slot) and the index of its first occurrence.
+type countEntry struct {
+	h     uint64
+	n     int64
+	first int32
+}
+
+// countTable counts values by XXH64.
+type countTable struct {
+	slots []countEntry
+	used  int
+}
+
+var countPools [numSizes]sync.Pool
+
+func getCountSlots(n int) []countEntry {
+	if p, ok := countPools[sizeClass(n)].Get().(*[]countEntry); ok {
+		clear(*p)
+		return *p
+	}
+	return make([]countEntry, n)
+}
+
+func putCountSlots(s []countEntry) {
+	if s != nil {
+		countPools[sizeClass(len(s))].Put(&s)
+	}
+}
+
+func (t *countTable) init()    { t.slots = getCountSlots(minSlots) }
+func (t *countTable) release() { putCountSlots(t.slots); t.slots = nil }
+
+// add counts one occurrence of the value with hash h at index i and returns the number of
+// distinct values counted. Once that exceeds CategoryCap the table stops growing and counting
+// (the caller drops the exact counts).
+func (t *countTable) add(h uint64, i int32) int {
+	if t.used > CategoryCap {
+		return t.used
+	}
+	mask := uint64(len(t.slots) - 1)
+	// XXH64 output is uniform: its low bits make the slot (HLL++ uses the high ones).
+	for j := h & mask; ; j = (j + 1) & mask {
+		e := &t.slots[j]
+		if e.n == 0 {
+			*e = countEntry{h: h, n: 1, first: i}
+			t.used++
+			if 2*t.used >= len(t.slots) && len(t.slots) < maxSlots {
+				t.grow()
+			}
+			return t.used
+		}
+		if e.h == h {
+			e.n++
+			return t.used
+		}
+	}
+}
+
+func (t *countTable) grow() {
+	old := t.slots
+	t.slots = getCountSlots(2 * len(old))
+	mask := uint64(len(t.slots) - 1)
+	for _, o := range old {
+		if o.n == 0 {
+			continue
+		}
+		j := o.h & mask
+		for t.slots[j].n != 0 {
+			j = (j + 1) & mask
+		}
+		t.slots[j] = o
+	}
+	putCountSlots(old)
+}
