@@ -20,12 +20,12 @@ ROOT=$PWD
 IMAGE=${IMAGE:-driftwatch:latest}
 VERSION=${VERSION:-$(git describe --always --dirty 2>/dev/null || echo dev)}
 CTX=bin/image
-# Size limits, in bytes (decimal MB). The image is checked as a registry stores it and SageMaker,
-# Kubernetes or docker pull it (gzip-compressed layers + manifest + config): at most 20 MB. Its
-# unpacked size is dominated by the binary (about 49 MB, of which pqarrow's Arrow compute kernels
-# and gRPC are about 30 MB, see docs/parquet-choice.md) and is held under a regression guard.
+# Size limits, in bytes (decimal MB). Issue #4: the image is at most 20 MB unpacked (the size
+# `podman image inspect` reports, what a node stores), and so also compressed (as a registry stores
+# it and SageMaker, Kubernetes or docker pull it: gzip-compressed layers + manifest + config).
+# Nearly all of it is the binary; docs/parquet-choice.md measures what each dependency costs.
 MAX_IMAGE_BYTES=${MAX_IMAGE_BYTES:-20000000}
-MAX_UNPACKED_BYTES=${MAX_UNPACKED_BYTES:-60000000}
+MAX_UNPACKED_BYTES=${MAX_UNPACKED_BYTES:-20000000}
 CONFORMANCE=${CONFORMANCE:-$ROOT/../shared/conformance}
 HOUSING=$CONFORMANCE/aai540-scottreidux-housing
 SCENARIOS=$ROOT/analyzer/testdata/scenarios
@@ -143,7 +143,7 @@ cmd_test() {
 	IMAGE_SIZE="$packed bytes compressed (as pushed and pulled), $size bytes unpacked"
 	log "image size: $IMAGE_SIZE; limits $MAX_IMAGE_BYTES compressed, $MAX_UNPACKED_BYTES unpacked"
 	((packed <= MAX_IMAGE_BYTES)) || die "image is $packed bytes compressed, over $MAX_IMAGE_BYTES"
-	((size <= MAX_UNPACKED_BYTES)) || die "image is $size bytes unpacked, over $MAX_UNPACKED_BYTES"
+	((size <= MAX_UNPACKED_BYTES)) || die "image is $size bytes unpacked, over $MAX_UNPACKED_BYTES (what each dependency costs: docs/parquet-choice.md)"
 	local cfg
 	cfg=$(pm podman image inspect --format '{{.Config.User}} {{json .Config.Entrypoint}}' "$TEST_IMAGE")
 	[[ $cfg == '65532:65532 ["/usr/local/bin/driftwatch"]' ]] || die "image config: user and entrypoint are '$cfg'"

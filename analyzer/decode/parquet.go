@@ -1,6 +1,7 @@
 package decode
 
-// Parquet input (read with arrow-go's parquet/pqarrow; docs/parquet-choice.md says why).
+// Parquet input, read with our own reader (package parquetfile for the file format,
+// parquet_schema.go and parquet_assemble.go for Arrow arrays); docs/parquet-choice.md says why.
 //
 // Unlike CSV and JSON, Parquet columns are typed, and the types are kept: the statistics engine
 // receives every column normalised to one of four Arrow types.
@@ -62,11 +63,11 @@ package decode
 //
 // Errors: every problem in the file wraps ErrBadInput as an *Error whose File names the file and
 // whose Msg says what was wrong ("bad magic ...", "row group 3 column price: ..."); Record is the
-// 1-based row of the file when one row is at fault. The reader recovers from panics raised by the
-// Parquet library on corrupt data and reports them the same way.
+// 1-based row of the file when one row is at fault. The reader checks every size and count it
+// reads before using it; should a corrupt file still make it panic, the panic is recovered at this
+// boundary and reported the same way.
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -76,9 +77,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/parquet"
-	"github.com/apache/arrow-go/v18/parquet/file"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/driftwatch/driftwatch/analyzer/decode/parquetfile"
 )
 
 // DefaultParquetBatchRows is the batch size ReadParquet uses when given batchRows <= 0: 65536
@@ -87,10 +87,17 @@ import (
 const DefaultParquetBatchRows = 1 << 16
 
 // parquetMagic opens and closes every Parquet file (parquet-format, "File format").
-const parquetMagic = "PAR1"
+const parquetMagic = parquetfile.Magic
 
 // parquetMinSize is the smallest possible Parquet file: magic, 4-byte footer length, magic.
 const parquetMinSize = 2*len(parquetMagic) + 4
+
+// ParquetSource is what a Parquet file is read from: random access, and Seek to learn its size.
+// An *os.File, a *bytes.Reader and source.RandomAccess satisfy it.
+type ParquetSource interface {
+	io.ReaderAt
+	io.Seeker
+}
 
 // ReadParquet reads a Parquet file and calls yield once per batch, in file order, with record
 // batches of at most batchRows rows (DefaultParquetBatchRows when batchRows <= 0). Batches never
@@ -100,12 +107,17 @@ const parquetMinSize = 2*len(parquetMagic) + 4
 //
 // The batch is released when yield returns: yield must Retain it (and Release it later) to keep
 // it. An error from yield stops the read and is returned as is. file names the input in errors;
-// mem allocates the batches (memory.DefaultAllocator when nil).
+// mem allocates the arrays normalisation builds (memory.DefaultAllocator when nil); decoded values
+// that need no conversion are handed over in Go memory, without a copy.
+//
+// The file is streamed: the footer, then row group by row group each column chunk through a
+// buffer of at most 16 MiB, one page at a time (package parquetfile), so memory is bounded by the
+// batch and the pages, not by the file.
 //
 // Problems with the file (not Parquet, truncated, corrupt pages, values that cannot be
 // normalised) return an *Error wrapping ErrBadInput; I/O errors from r are wrapped with the file
 // name. ReadParquet does not panic on any input.
-func ReadParquet(file string, r parquet.ReaderAtSeeker, batchRows int, mem memory.Allocator, yield func(rowGroup int, rec arrow.RecordBatch) error) (err error) {
+func ReadParquet(file string, r ParquetSource, batchRows int, mem memory.Allocator, yield func(rowGroup int, rec arrow.RecordBatch) error) (err error) {
 	if batchRows <= 0 {
 		batchRows = DefaultParquetBatchRows
 	}
@@ -126,52 +138,39 @@ func ReadParquet(file string, r parquet.ReaderAtSeeker, batchRows int, mem memor
 	if err != nil {
 		return err
 	}
-	defer pf.close()
-
-	ctx := context.Background()
-	leaves := make([]int, pf.pr.MetaData().Schema.NumColumns())
-	for i := range leaves {
-		leaves[i] = i
+	f := pf.f
+	readers := make([]*parquetfile.ColumnReader, len(f.Schema.Columns))
+	asm := &pqAssembler{cols: make([]*pqColumn, len(f.Schema.Columns))}
+	for i := range readers {
+		readers[i] = f.NewColumnReader(i)
+		asm.cols[i] = &pqColumn{node: f.Schema.Columns[i]}
 	}
 	var rowBase int64 // rows of the file before the current row group
-	for rg := range pf.pr.NumRowGroups() {
-		rows := pf.pr.MetaData().RowGroup(rg).NumRows()
-		if rows < 0 {
-			return pqErrorf(file, 0, "row group %d: negative row count %d", rg, rows)
-		}
-		if rows == 0 || len(pf.plan.top) == 0 {
+	for rg := range f.NumRowGroups() {
+		rows := f.RowGroupRows(rg)
+		if rows == 0 || len(pf.fields) == 0 {
 			rowBase += rows
 			continue
 		}
-		readers, _, err := pf.fr.GetFieldReaders(ctx, leaves, []int{rg})
-		if err != nil {
-			return pqErrorf(file, 0, "row group %d: %v", rg, err)
-		}
-		err = func() error {
-			defer func() {
-				for _, cr := range readers {
-					cr.Release()
-				}
-			}()
-			for done := int64(0); done < rows; {
-				n := min(int64(batchRows), rows-done)
-				rec, err := pf.readBatch(readers, rg, n, rowBase+done)
-				if err != nil {
-					return err
-				}
-				inYield = true
-				err = yield(rg, rec)
-				inYield = false
-				rec.Release()
-				if err != nil {
-					return err
-				}
-				done += n
+		for _, cr := range readers {
+			if err := cr.Seek(rg); err != nil {
+				return pqErrorf(file, 0, "row group %d column %s: %v", rg, cr.Node.Path(), err)
 			}
-			return nil
-		}()
-		if err != nil {
-			return err
+		}
+		for done := int64(0); done < rows; {
+			n := min(int64(batchRows), rows-done)
+			rec, err := pf.readBatch(readers, asm, rg, int(n), rowBase+done)
+			if err != nil {
+				return err
+			}
+			inYield = true
+			err = yield(rg, rec)
+			inYield = false
+			rec.Release()
+			if err != nil {
+				return err
+			}
+			done += n
 		}
 		rowBase += rows
 	}
@@ -180,7 +179,7 @@ func ReadParquet(file string, r parquet.ReaderAtSeeker, batchRows int, mem memor
 
 // ParquetColumns returns the schema of the batches ReadParquet yields for the file: the flattened,
 // normalised column names and types in file order, read from the footer without reading data.
-func ParquetColumns(file string, r parquet.ReaderAtSeeker) (sc *arrow.Schema, err error) {
+func ParquetColumns(file string, r ParquetSource) (sc *arrow.Schema, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = pqPanicError(file, p)
@@ -190,25 +189,21 @@ func ParquetColumns(file string, r parquet.ReaderAtSeeker) (sc *arrow.Schema, er
 	if err != nil {
 		return nil, err
 	}
-	defer pf.close()
 	return pf.plan.schema, nil
 }
 
-// pqFile is an open Parquet file with its normalisation plan.
+// pqFile is an open Parquet file with its Arrow fields and normalisation plan.
 type pqFile struct {
-	name string
-	pr   *file.Reader
-	fr   *pqarrow.FileReader
-	plan *pqPlan
-	mem  memory.Allocator
+	name   string
+	f      *parquetfile.File
+	fields []*pqField
+	plan   *pqPlan
+	mem    memory.Allocator
 }
 
-// close releases the file. It does not call file.Reader.Close, which would close the caller's
-// reader when it is an io.Closer (an *os.File): r belongs to the caller.
-func (p *pqFile) close() {}
-
-// pqOpen checks the framing of the file, parses the footer and plans the normalisation.
-func pqOpen(name string, r parquet.ReaderAtSeeker, mem memory.Allocator) (*pqFile, error) {
+// pqOpen checks the framing of the file, parses the footer and plans the normalisation. The
+// caller's reader is never closed.
+func pqOpen(name string, r ParquetSource, mem memory.Allocator) (*pqFile, error) {
 	size, err := r.Seek(0, io.SeekEnd)
 	if err != nil {
 		return nil, fmt.Errorf("read parquet file %s: %w", name, err)
@@ -216,31 +211,27 @@ func pqOpen(name string, r parquet.ReaderAtSeeker, mem memory.Allocator) (*pqFil
 	if err := pqCheckFraming(name, r, size); err != nil {
 		return nil, err
 	}
-	if _, err := r.Seek(0, io.SeekStart); err != nil {
-		return nil, fmt.Errorf("read parquet file %s: %w", name, err)
-	}
-	props := parquet.NewReaderProperties(mem)
-	pr, err := file.NewParquetReader(r, file.WithReadProps(props))
+	f, err := parquetfile.Open(r, size)
 	if err != nil {
 		return nil, pqErrorf(name, 0, "read footer: %v", err)
 	}
-	fr, err := pqarrow.NewFileReader(pr, pqarrow.ArrowReadProperties{}, mem)
+	fields, err := pqFields(f.Schema)
 	if err != nil {
 		return nil, pqErrorf(name, 0, "schema: %v", err)
 	}
-	sc, err := fr.Schema()
+	top := make([]arrow.Field, len(fields))
+	for i, fl := range fields {
+		top[i] = arrow.Field{Name: fl.name, Type: fl.typ, Nullable: true}
+	}
+	plan, err := newPQPlan(arrow.NewSchema(top, nil))
 	if err != nil {
 		return nil, pqErrorf(name, 0, "schema: %v", err)
 	}
-	plan, err := newPQPlan(sc)
-	if err != nil {
-		return nil, pqErrorf(name, 0, "schema: %v", err)
-	}
-	return &pqFile{name: name, pr: pr, fr: fr, plan: plan, mem: mem}, nil
+	return &pqFile{name: name, f: f, fields: fields, plan: plan, mem: mem}, nil
 }
 
-// pqCheckFraming gives the common ways a file is not Parquet a clear message before the library
-// sees it: empty, too short, wrong magic at either end, encrypted footer, footer longer than the
+// pqCheckFraming gives the common ways a file is not Parquet a clear message before the footer
+// is parsed: empty, too short, wrong magic at either end, encrypted footer, footer longer than the
 // file.
 func pqCheckFraming(name string, r io.ReaderAt, size int64) error {
 	if size == 0 {
@@ -262,7 +253,7 @@ func pqCheckFraming(name string, r io.ReaderAt, size int64) error {
 	}
 	switch string(tail[4:]) {
 	case parquetMagic:
-	case "PARE":
+	case parquetfile.MagicEncrypted:
 		return pqErrorf(name, 0, "encrypted Parquet footer (magic PARE): encrypted files are not supported")
 	default:
 		return pqErrorf(name, 0, "bad magic at end of file: %q, want %q (truncated file?)", tail[4:], parquetMagic)
@@ -274,10 +265,22 @@ func pqCheckFraming(name string, r io.ReaderAt, size int64) error {
 	return nil
 }
 
-// readBatch reads n rows of row group rg from every top-level field and normalises them.
-// first is the 0-based row of the file where the batch starts.
-func (p *pqFile) readBatch(readers []*pqarrow.ColumnReader, rg int, n, first int64) (arrow.RecordBatch, error) {
-	top := make([]arrow.Array, len(readers))
+// readBatch reads n rows of row group rg from every column, assembles the top-level fields and
+// normalises them. first is the 0-based row of the file where the batch starts.
+func (p *pqFile) readBatch(readers []*parquetfile.ColumnReader, asm *pqAssembler, rg, n int, first int64) (arrow.RecordBatch, error) {
+	for i, cr := range readers {
+		c := asm.cols[i]
+		c.startBatch()
+		got, err := cr.Read(n, &c.batch)
+		if err != nil {
+			return nil, pqErrorf(p.name, 0, "row group %d column %s: %v", rg, cr.Node.Path(), err)
+		}
+		if got != n {
+			return nil, pqErrorf(p.name, 0, "row group %d column %s: read %d rows where %d were expected (corrupt column chunk?)", rg, cr.Node.Path(), got, n)
+		}
+	}
+	asm.rows = n
+	top := make([]arrow.Array, len(p.fields))
 	defer func() {
 		for _, a := range top {
 			if a != nil {
@@ -285,16 +288,12 @@ func (p *pqFile) readBatch(readers []*pqarrow.ColumnReader, rg int, n, first int
 			}
 		}
 	}()
-	for i, cr := range readers {
-		name := p.plan.top[i].Name
-		a, err := pqNextBatch(cr, n, p.mem)
+	for i, f := range p.fields {
+		a, err := asm.top(f)
 		if err != nil {
-			return nil, pqErrorf(p.name, 0, "row group %d column %s: %v", rg, name, err)
+			return nil, pqErrorf(p.name, 0, "row group %d column %s: %v", rg, f.name, err)
 		}
 		top[i] = a
-		if int64(a.Len()) != n {
-			return nil, pqErrorf(p.name, 0, "row group %d column %s: read %d rows where %d were expected (corrupt column chunk?)", rg, name, a.Len(), n)
-		}
 	}
 	cols, err := p.plan.normalise(top, p.mem)
 	if err != nil {
@@ -304,30 +303,11 @@ func (p *pqFile) readBatch(readers []*pqarrow.ColumnReader, rg int, n, first int
 		}
 		return nil, pqErrorf(p.name, 0, "row group %d: %v", rg, err)
 	}
-	rec := array.NewRecordBatch(p.plan.schema, cols, n) // retains the columns
+	rec := array.NewRecordBatch(p.plan.schema, cols, int64(n)) // retains the columns
 	for _, c := range cols {
 		c.Release()
 	}
 	return rec, nil
-}
-
-// pqNextBatch reads up to n records from one field reader as a single array.
-func pqNextBatch(cr *pqarrow.ColumnReader, n int64, mem memory.Allocator) (arrow.Array, error) {
-	ch, err := cr.NextBatch(n)
-	if err != nil {
-		return nil, err
-	}
-	defer ch.Release()
-	chunks := ch.Chunks()
-	switch len(chunks) {
-	case 0:
-		return array.MakeArrayOfNull(mem, ch.DataType(), 0), nil
-	case 1:
-		chunks[0].Retain()
-		return chunks[0], nil
-	default:
-		return array.Concatenate(chunks, mem)
-	}
 }
 
 // pqCellError is a value that cannot be normalised; readBatch adds the file position.
@@ -346,22 +326,25 @@ func pqErrorf(file string, record int64, format string, args ...any) error {
 	return &Error{File: file, Record: record, Msg: fmt.Sprintf(format, args...)}
 }
 
-// pqPanicError turns a panic of the Parquet library on corrupt input into an error. The stack is
-// kept in the message's last line only in short form: the library frame that failed.
+// pqPanicError turns a panic on corrupt input into an error, naming where the reader gave up.
 func pqPanicError(file string, p any) error {
 	return pqErrorf(file, 0, "corrupt Parquet data: reader failed: %v%s", p, pqPanicSite())
 }
 
-// pqPanicSite names the innermost library function on the stack of a recovered panic, so a
-// report of a corrupt file says where the library gave up.
+// pqPanicSite names the innermost reader function on the stack of a recovered panic, so a report
+// of a corrupt file says where the reader gave up.
 func pqPanicSite() string {
+	const mod = "github.com/driftwatch/driftwatch/"
 	for _, ln := range strings.Split(string(debug.Stack()), "\n") {
 		ln = strings.TrimSpace(ln)
-		if strings.HasPrefix(ln, "github.com/apache/arrow-go/") {
+		if strings.HasPrefix(ln, mod+"analyzer/decode.") || strings.HasPrefix(ln, mod+"analyzer/decode/parquetfile.") {
+			if strings.Contains(ln, "pqPanic") || strings.Contains(ln, "ReadParquet.func") || strings.Contains(ln, "ParquetColumns.func") {
+				continue // the recovery itself
+			}
 			if i := strings.LastIndexByte(ln, '('); i > 0 {
 				ln = ln[:i]
 			}
-			return " (in " + strings.TrimPrefix(ln, "github.com/apache/arrow-go/v18/") + ")"
+			return " (in " + strings.TrimPrefix(ln, mod) + ")"
 		}
 	}
 	return ""

@@ -2,6 +2,7 @@ package decode
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -10,6 +11,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 )
 
 // pqBenchCategories is the low-cardinality string column's vocabulary (20 values).
@@ -76,22 +79,27 @@ func pqBenchFile(b *testing.B, rows int, nulls bool) []byte {
 	return data
 }
 
+// pqBenchSizes are the benchmarks' file sizes.
+var pqBenchSizes = []struct {
+	name string
+	rows int
+}{{"Small", 10_000}, {"Medium", 200_000}}
+
 // BenchmarkReadParquet reads a whole generated file through ReadParquet (decode, normalise,
-// yield, release), one core's worth of work per op. Compare runs with:
+// yield, release), one core's worth of work per op. cpu-MB/s counts process CPU time, GC
+// included, so it holds up on a loaded machine. Compare runs with:
 //
 //	go test -run '^$' -bench ReadParquet -benchmem -count 6 ./analyzer/decode/ > new.txt
 //	benchstat old.txt new.txt
 func BenchmarkReadParquet(b *testing.B) {
-	for _, size := range []struct {
-		name string
-		rows int
-	}{{"Small", 10_000}, {"Medium", 200_000}} {
+	for _, size := range pqBenchSizes {
 		for _, nulls := range []bool{false, true} {
 			b.Run(fmt.Sprintf("%s/nulls=%v", size.name, nulls), func(b *testing.B) {
 				data := pqBenchFile(b, size.rows, nulls)
 				b.SetBytes(int64(len(data)))
 				b.ReportAllocs()
 				b.ResetTimer()
+				cpu0 := cpuTime()
 				for range b.N {
 					rows := 0
 					err := ReadParquet("bench.parquet", bytes.NewReader(data), 0, nil, func(_ int, rec arrow.RecordBatch) error {
@@ -103,7 +111,80 @@ func BenchmarkReadParquet(b *testing.B) {
 					}
 				}
 				b.ReportMetric(float64(size.rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+				reportCPU(b, cpu0, len(data))
 			})
 		}
 	}
+}
+
+// BenchmarkReadParquetPqarrow does the same work with arrow-go's pqarrow reader (the reader
+// ReadParquet replaced): read each row group in batches of 65536 rows and normalise them with the
+// same rules. It keeps the before/after comparison of docs/parquet-choice.md reproducible in one
+// run, side by side:
+//
+//	go test -run '^$' -bench 'ReadParquet' -benchmem -count 6 ./analyzer/decode/
+func BenchmarkReadParquetPqarrow(b *testing.B) {
+	for _, size := range pqBenchSizes {
+		for _, nulls := range []bool{false, true} {
+			b.Run(fmt.Sprintf("%s/nulls=%v", size.name, nulls), func(b *testing.B) {
+				data := pqBenchFile(b, size.rows, nulls)
+				b.SetBytes(int64(len(data)))
+				b.ReportAllocs()
+				b.ResetTimer()
+				cpu0 := cpuTime()
+				for range b.N {
+					if rows := pqarrowReadAll(b, data); rows != size.rows {
+						b.Fatalf("read %d rows", rows)
+					}
+				}
+				b.ReportMetric(float64(size.rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+				reportCPU(b, cpu0, len(data))
+			})
+		}
+	}
+}
+
+// pqarrowReadAll reads and normalises a flat file with pqarrow, batch by batch, as the reader
+// before this one did, and returns the rows read.
+func pqarrowReadAll(b *testing.B, data []byte) int {
+	mem := memory.DefaultAllocator
+	pr, err := file.NewParquetReader(bytes.NewReader(data))
+	if err != nil {
+		b.Fatal(err)
+	}
+	fr, err := pqarrow.NewFileReader(pr, pqarrow.ArrowReadProperties{BatchSize: DefaultParquetBatchRows}, mem)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sc, err := fr.Schema()
+	if err != nil {
+		b.Fatal(err)
+	}
+	plan, err := newPQPlan(sc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rr, err := fr.GetRecordReader(context.Background(), nil, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rr.Release()
+	rows := 0
+	for rr.Next() {
+		rec := rr.RecordBatch()
+		cols, err := plan.normalise(rec.Columns(), mem)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out := array.NewRecordBatch(plan.schema, cols, rec.NumRows())
+		for _, c := range cols {
+			c.Release()
+		}
+		rows += int(out.NumRows())
+		out.Release()
+	}
+	if err := rr.Err(); err != nil {
+		b.Fatal(err)
+	}
+	return rows
 }

@@ -1,7 +1,8 @@
 package decode
 
-// Normalisation of the Arrow arrays pqarrow reads into the four types the statistics engine
-// takes (Int64, Float64, Boolean, String). The rules are listed at the top of parquet.go.
+// Normalisation of the Arrow arrays the Parquet reader assembles (parquet_schema.go lists their
+// types) into the four types the statistics engine takes (Int64, Float64, Boolean, String). The
+// rules are listed at the top of parquet.go.
 
 import (
 	"fmt"
@@ -17,9 +18,9 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
-// pqPlan maps the Arrow schema pqarrow reads to the flattened, normalised output schema.
+// pqPlan maps the Arrow schema the reader assembles to the flattened, normalised output schema.
 type pqPlan struct {
-	top    []arrow.Field // the fields pqarrow reads, one reader each
+	top    []arrow.Field // the top-level fields, one array each per batch
 	nodes  []pqNode      // one per top-level field
 	schema *arrow.Schema // output: one field per leaf, in depth-first order
 }

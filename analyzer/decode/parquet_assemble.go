@@ -1,0 +1,629 @@
+package decode
+
+// Assembly of Arrow arrays from the levels and values parquetfile reads (the record shredding of
+// the Dremel paper, parquet-format README "Nested Encoding", read backwards).
+//
+// A field's values are addressed by slots: at the top level one slot per row, inside a list one
+// slot per element. In the stream of one column, a slot is the index of the level entry where it
+// starts. For a field present from definition level P, a slot starting at entry e is null when
+// def[e] < P. A list slot with def[e] >= elemDef has elements: one starting at e and one at every
+// later entry j with rep[j] == rep, up to the first entry with rep[j] < rep (which starts a slot of
+// an enclosing field). Entries with rep[j] > rep continue a nested list inside the element. A leaf
+// slot e holds a value when def[e] is the column's maximum level; values are stored only for such
+// entries, in entry order.
+//
+// Every column under a field describes the same slots in its own stream, so a struct or list takes
+// its validity and list sizes from its first column, and the other columns must agree (they do
+// unless the file is corrupt, which is reported).
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/decimal256"
+	"github.com/apache/arrow-go/v18/arrow/float16"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/driftwatch/driftwatch/analyzer/decode/parquetfile"
+)
+
+// pqColumn is one column's levels and values for the batch being assembled.
+type pqColumn struct {
+	node  *parquetfile.Node
+	batch parquetfile.Batch
+	vpos  []int32 // vpos[e]: number of values before entry e (columns inside lists)
+	vi    []int32 // scratch: value index of each slot (leafIndex)
+	// valuesHint is the previous batch's value count, to size the next batch's value storage.
+	valuesHint int
+}
+
+// def is the definition level of entry e (0 for required columns, which store none).
+func (c *pqColumn) def(e int) int16 {
+	if c.batch.Def == nil {
+		return 0
+	}
+	return c.batch.Def[e]
+}
+
+// entries is the number of level entries in the batch (rows for a column without levels).
+func (c *pqColumn) entries(rows int) int {
+	switch {
+	case c.batch.Def != nil:
+		return len(c.batch.Def)
+	case c.batch.Rep != nil:
+		return len(c.batch.Rep)
+	}
+	return rows
+}
+
+// valuePositions fills vpos for the batch.
+func (c *pqColumn) valuePositions() {
+	maxDef := c.node.DefLevel
+	c.vpos = c.vpos[:0]
+	v := int32(0)
+	for _, d := range c.batch.Def {
+		c.vpos = append(c.vpos, v)
+		if d == maxDef {
+			v++
+		}
+	}
+}
+
+// startBatch prepares c for the next batch: levels are reused, values get fresh storage because
+// the arrays of the previous batch may still hold them.
+func (c *pqColumn) startBatch() {
+	c.batch.Def, c.batch.Rep = c.batch.Def[:0], c.batch.Rep[:0]
+	if c.node.DefLevel == 0 {
+		c.batch.Def = nil
+	} else if c.batch.Def == nil {
+		c.batch.Def = []int16{}
+	}
+	if c.node.RepLevel == 0 {
+		c.batch.Rep = nil
+	} else if c.batch.Rep == nil {
+		c.batch.Rep = []int16{}
+	}
+	c.batch.Values = parquetfile.Values{}
+	if h := c.valuesHint; h > 0 {
+		switch c.node.Type {
+		case parquetfile.Int32:
+			c.batch.Int32 = make([]int32, 0, h)
+		case parquetfile.Int64:
+			c.batch.Int64 = make([]int64, 0, h)
+		case parquetfile.Float:
+			c.batch.Float = make([]float32, 0, h)
+		case parquetfile.Double:
+			c.batch.Double = make([]float64, 0, h)
+		case parquetfile.Boolean:
+			c.batch.Bool = make([]bool, 0, h)
+		case parquetfile.ByteArray:
+			c.batch.Offsets = make([]int32, 0, h+1)
+		}
+	}
+}
+
+// pqAssembler builds the top-level arrays of one batch from its columns. The arrays wrap Go
+// memory (the decoded values are handed over without a copy); normalisation allocates from the
+// caller's allocator.
+type pqAssembler struct {
+	cols []*pqColumn // by column index
+	rows int
+}
+
+// top builds the array of top-level field f for the batch's rows.
+func (a *pqAssembler) top(f *pqField) (arrow.Array, error) {
+	idx := make([][]int32, len(a.cols))
+	for _, col := range f.leaves {
+		c := a.cols[col]
+		if c.batch.Rep == nil {
+			continue // one entry per row: slots are the identity
+		}
+		c.valuePositions()
+		starts := make([]int32, 0, a.rows)
+		for e, r := range c.batch.Rep {
+			if r == 0 {
+				starts = append(starts, int32(e))
+			}
+		}
+		if len(starts) != a.rows {
+			return nil, fmt.Errorf("column %s: %d rows in a batch of %d", c.node.Path(), len(starts), a.rows)
+		}
+		idx[col] = starts
+	}
+	return a.build(f, idx, a.rows)
+}
+
+// slot is the entry where slot k of column col starts.
+func slot(idx [][]int32, col, k int) int {
+	if idx[col] == nil {
+		return k
+	}
+	return int(idx[col][k])
+}
+
+// validity returns the bitmap of slots present from definition level present on, judged by column
+// col, and the null count; nil when all are present.
+func (a *pqAssembler) validity(present int16, col int, idx [][]int32, n int) ([]byte, int) {
+	if present == 0 {
+		return nil, 0
+	}
+	c := a.cols[col]
+	var bitmap []byte
+	nulls := 0
+	for k := range n {
+		if c.def(slot(idx, col, k)) < present {
+			if bitmap == nil {
+				bitmap = make([]byte, (n+7)/8)
+				for j := range k {
+					bitmap[j>>3] |= 1 << (j & 7)
+				}
+			}
+			nulls++
+		} else if bitmap != nil {
+			bitmap[k>>3] |= 1 << (k & 7)
+		}
+	}
+	return bitmap, nulls
+}
+
+// build returns the array of f over n slots.
+func (a *pqAssembler) build(f *pqField, idx [][]int32, n int) (arrow.Array, error) {
+	switch f.kind {
+	case pqKindLeaf:
+		return a.leaf(f, idx, n)
+	case pqKindStruct:
+		bitmap, nulls := a.validity(f.present, f.leaves[0], idx, n)
+		children := make([]arrow.ArrayData, 0, len(f.children))
+		defer func() {
+			for _, c := range children {
+				c.Release()
+			}
+		}()
+		for _, cf := range f.children {
+			c, err := a.build(cf, idx, n)
+			if err != nil {
+				return nil, err
+			}
+			children = append(children, c.Data())
+			c.Data().Retain()
+			c.Release()
+		}
+		return pqMake(f.typ, n, []*memory.Buffer{pqBuf(bitmap, nulls)}, children, nulls), nil
+	}
+
+	// list or map: the element slots of every column under f
+	bitmap, nulls := a.validity(f.present, f.leaves[0], idx, n)
+	offsets := make([]int32, n+1)
+	child := make([][]int32, len(a.cols))
+	for i, col := range f.leaves {
+		c := a.cols[col]
+		rep := c.batch.Rep
+		entries := c.entries(a.rows)
+		elems := make([]int32, 0, entries)
+		for k := range n {
+			e := slot(idx, col, k)
+			count := 0
+			if c.def(e) >= f.elemDef {
+				elems = append(elems, int32(e))
+				count++
+				for j := e + 1; j < entries && rep[j] >= f.rep; j++ {
+					if rep[j] == f.rep {
+						elems = append(elems, int32(j))
+						count++
+					}
+				}
+			}
+			if i == 0 {
+				offsets[k+1] = offsets[k] + int32(count)
+			} else if offsets[k+1]-offsets[k] != int32(count) {
+				return nil, fmt.Errorf("columns %s and %s disagree on the size of a list (corrupt file?)",
+					a.cols[f.leaves[0]].node.Path(), c.node.Path())
+			}
+		}
+		child[col] = elems
+	}
+	total := int(offsets[n])
+	buffers := []*memory.Buffer{pqBuf(bitmap, nulls), memory.NewBufferBytes(arrow.GetBytes(offsets))}
+	if f.kind == pqKindList {
+		elem, err := a.build(f.children[0], child, total)
+		if err != nil {
+			return nil, err
+		}
+		defer elem.Release()
+		return pqMake(f.typ, n, buffers, []arrow.ArrayData{elem.Data()}, nulls), nil
+	}
+	key, err := a.build(f.children[0], child, total)
+	if err != nil {
+		return nil, err
+	}
+	defer key.Release()
+	val, err := a.build(f.children[1], child, total)
+	if err != nil {
+		return nil, err
+	}
+	defer val.Release()
+	mt := f.typ.(*arrow.MapType)
+	entries := array.NewData(mt.Elem(), total, []*memory.Buffer{nil}, []arrow.ArrayData{key.Data(), val.Data()}, 0, 0)
+	defer entries.Release()
+	return pqMake(f.typ, n, buffers, []arrow.ArrayData{entries}, nulls), nil
+}
+
+// pqBuf wraps a validity bitmap (nil when nothing is null).
+func pqBuf(bitmap []byte, nulls int) *memory.Buffer {
+	if nulls == 0 {
+		return nil
+	}
+	return memory.NewBufferBytes(bitmap)
+}
+
+// pqMake builds an array from buffers and children.
+func pqMake(dt arrow.DataType, n int, buffers []*memory.Buffer, children []arrow.ArrayData, nulls int) arrow.Array {
+	if nulls == 0 && len(buffers) > 0 {
+		buffers[0] = nil
+	}
+	data := array.NewData(dt, n, buffers, children, nulls, 0)
+	defer data.Release()
+	return array.MakeFromData(data)
+}
+
+// leafIndex returns, for each of the n slots of leaf column c, the index of its value or -1 when
+// it is null; nil when slot k is value k for every k (no nulls, one entry per row).
+func (a *pqAssembler) leafIndex(c *pqColumn, idx []int32, n int) ([]int32, int) {
+	maxDef := c.node.DefLevel
+	if idx == nil {
+		if c.batch.Def == nil {
+			return nil, 0
+		}
+		vi := c.scratch(n)
+		v, nulls := int32(0), 0
+		for e, d := range c.batch.Def[:n] {
+			if d == maxDef {
+				vi[e] = v
+				v++
+			} else {
+				vi[e] = -1
+				nulls++
+			}
+		}
+		if nulls == 0 {
+			return nil, 0
+		}
+		return vi, nulls
+	}
+	vi := c.scratch(n)
+	nulls := 0
+	for k, e := range idx[:n] {
+		if c.batch.Def[e] == maxDef {
+			vi[k] = c.vpos[e]
+		} else {
+			vi[k] = -1
+			nulls++
+		}
+	}
+	return vi, nulls
+}
+
+// scratch returns c.vi with n elements; its contents are overwritten by the caller.
+func (c *pqColumn) scratch(n int) []int32 {
+	if cap(c.vi) < n {
+		c.vi = make([]int32, n)
+	}
+	return c.vi[:n]
+}
+
+// pqGather returns the n slot values of src through vi (nil: src itself), the validity bitmap and
+// the null count.
+func pqGather[T any](src []T, vi []int32, n, nulls int) ([]T, []byte) {
+	if vi == nil {
+		return src[:n], nil
+	}
+	out := make([]T, n)
+	bitmap := make([]byte, (n+7)/8)
+	for k, v := range vi {
+		if v >= 0 {
+			out[k] = src[v]
+			bitmap[k>>3] |= 1 << (k & 7)
+		}
+	}
+	return out, bitmap
+}
+
+// pqConvert is pqGather with a conversion of each value.
+func pqConvert[S, T any](src []S, vi []int32, n int, conv func(S) T) ([]T, []byte) {
+	out := make([]T, n)
+	if vi == nil {
+		for k := range out {
+			out[k] = conv(src[k])
+		}
+		return out, nil
+	}
+	bitmap := make([]byte, (n+7)/8)
+	for k, v := range vi {
+		if v >= 0 {
+			out[k] = conv(src[v])
+			bitmap[k>>3] |= 1 << (k & 7)
+		}
+	}
+	return out, bitmap
+}
+
+func pqFixedArray[T arrow.FixedWidthType](dt arrow.DataType, vals []T, bitmap []byte, n, nulls int) arrow.Array {
+	return pqMake(dt, n, []*memory.Buffer{pqBuf(bitmap, nulls), memory.NewBufferBytes(arrow.GetBytes(vals))}, nil, nulls)
+}
+
+// leaf builds the array of leaf field f over n slots.
+func (a *pqAssembler) leaf(f *pqField, idx [][]int32, n int) (arrow.Array, error) {
+	col := f.col.Column
+	c := a.cols[col]
+	vi, nulls := a.leafIndex(c, idx[col], n)
+	v := &c.batch.Values
+	c.valuesHint = v.Len
+	if vi == nil && v.Len < n {
+		return nil, fmt.Errorf("column %s: %d values for %d rows", c.node.Path(), v.Len, n)
+	}
+	dt := f.typ
+	switch dt.ID() {
+	case arrow.NULL:
+		return array.NewNull(n), nil
+	case arrow.BOOL:
+		bits := make([]byte, (n+7)/8)
+		var bitmap []byte
+		if vi == nil {
+			for k, b := range v.Bool[:n] {
+				if b {
+					bits[k>>3] |= 1 << (k & 7)
+				}
+			}
+		} else {
+			bitmap = make([]byte, (n+7)/8)
+			for k, j := range vi {
+				if j >= 0 {
+					bitmap[k>>3] |= 1 << (k & 7)
+					if v.Bool[j] {
+						bits[k>>3] |= 1 << (k & 7)
+					}
+				}
+			}
+		}
+		return pqMake(dt, n, []*memory.Buffer{pqBuf(bitmap, nulls), memory.NewBufferBytes(bits)}, nil, nulls), nil
+	case arrow.FLOAT32:
+		vals, bitmap := pqGather(v.Float, vi, n, nulls)
+		return pqFixedArray(dt, vals, bitmap, n, nulls), nil
+	case arrow.FLOAT64:
+		vals, bitmap := pqGather(v.Double, vi, n, nulls)
+		return pqFixedArray(dt, vals, bitmap, n, nulls), nil
+	case arrow.INT8:
+		vals, bitmap := pqConvert(v.Int32, vi, n, func(x int32) int8 { return int8(x) })
+		return pqFixedArray(dt, vals, bitmap, n, nulls), nil
+	case arrow.INT16:
+		vals, bitmap := pqConvert(v.Int32, vi, n, func(x int32) int16 { return int16(x) })
+		return pqFixedArray(dt, vals, bitmap, n, nulls), nil
+	case arrow.UINT8:
+		vals, bitmap := pqConvert(v.Int32, vi, n, func(x int32) uint8 { return uint8(x) })
+		return pqFixedArray(dt, vals, bitmap, n, nulls), nil
+	case arrow.UINT16:
+		vals, bitmap := pqConvert(v.Int32, vi, n, func(x int32) uint16 { return uint16(x) })
+		return pqFixedArray(dt, vals, bitmap, n, nulls), nil
+	case arrow.UINT32:
+		vals, bitmap := pqConvert(v.Int32, vi, n, func(x int32) uint32 { return uint32(x) })
+		return pqFixedArray(dt, vals, bitmap, n, nulls), nil
+	case arrow.INT32, arrow.DATE32, arrow.TIME32:
+		vals, bitmap := pqGather(v.Int32, vi, n, nulls)
+		return pqFixedArray(dt, vals, bitmap, n, nulls), nil
+	case arrow.UINT64:
+		vals, bitmap := pqConvert(v.Int64, vi, n, func(x int64) uint64 { return uint64(x) })
+		return pqFixedArray(dt, vals, bitmap, n, nulls), nil
+	case arrow.INT64, arrow.TIME64:
+		vals, bitmap := pqGather(v.Int64, vi, n, nulls)
+		return pqFixedArray(dt, vals, bitmap, n, nulls), nil
+	case arrow.TIMESTAMP:
+		if f.col.Type == parquetfile.Int96 {
+			vals, bitmap := pqConvert(pqFixedValues(v.Bytes, 12), vi, n, pqInt96Nanos)
+			return pqFixedArray(dt, vals, bitmap, n, nulls), nil
+		}
+		vals, bitmap := pqGather(v.Int64, vi, n, nulls)
+		return pqFixedArray(dt, vals, bitmap, n, nulls), nil
+	case arrow.FLOAT16:
+		vals, bitmap := pqConvert(pqFixedValues(v.Bytes, 2), vi, n, float16.FromLEBytes)
+		return pqFixedArray(dt, vals, bitmap, n, nulls), nil
+	case arrow.DECIMAL128:
+		vals, bitmap, err := pqDecimals(f.col, v, vi, n, decimal128.FromI64, pqDecimal128FromBytes)
+		if err != nil {
+			return nil, err
+		}
+		return pqFixedArray(dt, vals, bitmap, n, nulls), nil
+	case arrow.DECIMAL256:
+		vals, bitmap, err := pqDecimals(f.col, v, vi, n, decimal256.FromI64, pqDecimal256FromBytes)
+		if err != nil {
+			return nil, err
+		}
+		return pqFixedArray(dt, vals, bitmap, n, nulls), nil
+	case arrow.FIXED_SIZE_BINARY:
+		w := int(f.col.TypeLength)
+		data := v.Bytes
+		var bitmap []byte
+		if vi != nil {
+			data = make([]byte, n*w)
+			bitmap = make([]byte, (n+7)/8)
+			for k, j := range vi {
+				if j >= 0 {
+					copy(data[k*w:], v.Bytes[int(j)*w:int(j+1)*w])
+					bitmap[k>>3] |= 1 << (k & 7)
+				}
+			}
+		}
+		return pqMake(dt, n, []*memory.Buffer{pqBuf(bitmap, nulls), memory.NewBufferBytes(data[:n*w])}, nil, nulls), nil
+	case arrow.STRING, arrow.BINARY:
+		if f.uuid {
+			return pqUUIDs(v.Bytes, vi, n, nulls), nil
+		}
+		return pqBinary(dt, v, vi, n, nulls), nil
+	}
+	return nil, fmt.Errorf("column %s: internal: no reader for %s", c.node.Path(), dt)
+}
+
+// pqFixedValues splits back-to-back values of w bytes.
+func pqFixedValues(b []byte, w int) [][]byte {
+	out := make([][]byte, len(b)/w)
+	for i := range out {
+		out[i] = b[i*w : (i+1)*w]
+	}
+	return out
+}
+
+// pqInt96Nanos converts an INT96 timestamp (nanoseconds of the day, little-endian int64, then the
+// Julian day, little-endian int32) to nanoseconds since 1970-01-01 (Julian day 2,440,588).
+func pqInt96Nanos(b []byte) int64 {
+	nanos := int64(binary.LittleEndian.Uint64(b))
+	day := int64(int32(binary.LittleEndian.Uint32(b[8:])))
+	return (day-2_440_588)*86_400_000_000_000 + nanos
+}
+
+// pqBinary builds a String or Binary array: the values' bytes are shared, offsets rebuilt around
+// the nulls.
+func pqBinary(dt arrow.DataType, v *parquetfile.Values, vi []int32, n, nulls int) arrow.Array {
+	if v.Len == 0 {
+		v.Offsets = []int32{0}
+	}
+	var offsets []int32
+	var bitmap []byte
+	if vi == nil {
+		offsets = v.Offsets[:n+1]
+	} else {
+		offsets = make([]int32, n+1)
+		bitmap = make([]byte, (n+7)/8)
+		var at int32
+		for k, j := range vi {
+			if j >= 0 {
+				at += v.Offsets[j+1] - v.Offsets[j]
+				bitmap[k>>3] |= 1 << (k & 7)
+			}
+			offsets[k+1] = at
+		}
+		// Valid slots take the values in order, so the bytes need no copy; check it.
+		next := int32(0)
+		for _, j := range vi {
+			if j >= 0 {
+				if j != next {
+					return pqBinaryCopy(dt, v, vi, n, nulls, bitmap)
+				}
+				next++
+			}
+		}
+	}
+	return pqMake(dt, n, []*memory.Buffer{pqBuf(bitmap, nulls), memory.NewBufferBytes(arrow.GetBytes(offsets)), memory.NewBufferBytes(v.Bytes)}, nil, nulls)
+}
+
+// pqBinaryCopy builds a binary array by copying the slots' values.
+func pqBinaryCopy(dt arrow.DataType, v *parquetfile.Values, vi []int32, n, nulls int, bitmap []byte) arrow.Array {
+	offsets := make([]int32, n+1)
+	var data []byte
+	for k, j := range vi {
+		if j >= 0 {
+			data = append(data, v.Bytes[v.Offsets[j]:v.Offsets[j+1]]...)
+		}
+		offsets[k+1] = int32(len(data))
+	}
+	return pqMake(dt, n, []*memory.Buffer{pqBuf(bitmap, nulls), memory.NewBufferBytes(arrow.GetBytes(offsets)), memory.NewBufferBytes(data)}, nil, nulls)
+}
+
+// pqUUIDs renders 16-byte UUIDs as canonical text.
+func pqUUIDs(raw []byte, vi []int32, n, nulls int) arrow.Array {
+	offsets := make([]int32, n+1)
+	data := make([]byte, 0, 36*(n-nulls))
+	var bitmap []byte
+	if vi != nil {
+		bitmap = make([]byte, (n+7)/8)
+	}
+	for k := range n {
+		j := k
+		if vi != nil {
+			j = int(vi[k])
+			if j >= 0 {
+				bitmap[k>>3] |= 1 << (k & 7)
+			}
+		}
+		if j >= 0 {
+			data = pqAppendUUID(data, raw[j*16:(j+1)*16])
+		}
+		offsets[k+1] = int32(len(data))
+	}
+	return pqMake(arrow.BinaryTypes.String, n, []*memory.Buffer{pqBuf(bitmap, nulls), memory.NewBufferBytes(arrow.GetBytes(offsets)), memory.NewBufferBytes(data)}, nil, nulls)
+}
+
+// pqDecimals reads DECIMAL values stored as INT32, INT64, or big-endian two's complement bytes.
+func pqDecimals[T any](col *parquetfile.Node, v *parquetfile.Values, vi []int32, n int, fromInt func(int64) T, fromBytes func([]byte) (T, bool)) ([]T, []byte, error) {
+	switch col.Type {
+	case parquetfile.Int32:
+		out, bitmap := pqConvert(v.Int32, vi, n, func(x int32) T { return fromInt(int64(x)) })
+		return out, bitmap, nil
+	case parquetfile.Int64:
+		out, bitmap := pqConvert(v.Int64, vi, n, fromInt)
+		return out, bitmap, nil
+	}
+	var vals [][]byte
+	if col.Type == parquetfile.FixedLenByteArray {
+		vals = pqFixedValues(v.Bytes, int(col.TypeLength))
+	} else {
+		vals = make([][]byte, v.Len)
+		for i := range vals {
+			vals[i] = v.Bytes[v.Offsets[i]:v.Offsets[i+1]]
+		}
+	}
+	bad := -1
+	out, bitmap := pqConvert(vals, vi, n, func(b []byte) T {
+		d, ok := fromBytes(b)
+		if !ok && bad < 0 {
+			bad = len(b)
+		}
+		return d
+	})
+	if bad >= 0 {
+		return nil, nil, fmt.Errorf("column %s: DECIMAL value of %d bytes does not fit its precision", col.Path(), bad)
+	}
+	return out, bitmap, nil
+}
+
+// pqSignExtend copies big-endian two's complement b into dst (right-aligned), extending the sign;
+// false when b has significant bytes beyond len(dst).
+func pqSignExtend(dst, b []byte) bool {
+	var fill byte
+	if len(b) > 0 && b[0]&0x80 != 0 {
+		fill = 0xff
+	}
+	for len(b) > len(dst) {
+		if b[0] != fill {
+			return false
+		}
+		b = b[1:]
+	}
+	if len(b) > 0 && (b[0]&0x80 != 0) != (fill == 0xff) {
+		return false
+	}
+	pad := len(dst) - len(b)
+	for i := range pad {
+		dst[i] = fill
+	}
+	copy(dst[pad:], b)
+	return true
+}
+
+func pqDecimal128FromBytes(b []byte) (decimal128.Num, bool) {
+	var be [16]byte
+	if !pqSignExtend(be[:], b) {
+		return decimal128.Num{}, false
+	}
+	return decimal128.New(int64(binary.BigEndian.Uint64(be[:8])), binary.BigEndian.Uint64(be[8:])), true
+}
+
+func pqDecimal256FromBytes(b []byte) (decimal256.Num, bool) {
+	var be [32]byte
+	if !pqSignExtend(be[:], b) {
+		return decimal256.Num{}, false
+	}
+	return decimal256.New(binary.BigEndian.Uint64(be[:8]), binary.BigEndian.Uint64(be[8:16]),
+		binary.BigEndian.Uint64(be[16:24]), binary.BigEndian.Uint64(be[24:])), true
+}

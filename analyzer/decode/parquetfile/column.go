@@ -1,0 +1,488 @@
+package parquetfile
+
+// Reading one column chunk: pages in order, levels and values streamed into batches of rows.
+//
+// Memory: the chunk's compressed bytes are read through one buffer of min(chunk size, 16 MiB),
+// so a chunk up to 16 MiB costs one read (one request on S3) and a larger one is read 16 MiB at a
+// time; plus one decompressed page and the levels and values of the rows asked for. Nothing is
+// sized by a count read from the file without that count being checked against the bytes that
+// hold it or against the column chunk's value count.
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math/bits"
+)
+
+// maxPageValues bounds the values (levels) one data page may declare: 2^26, far above what writers
+// put in a page (parquet-mr and arrow-go cap pages at 20,000 rows and about 1 MiB).
+const maxPageValues = 1 << 26
+
+// maxChunkBuffer is the largest read of a column chunk (16 MiB).
+const maxChunkBuffer = 16 << 20
+
+// levelBlock is how many levels are decoded at a time for repeated columns.
+const levelBlock = 4096
+
+// Batch receives the levels and values of rows read from one column. Def and Rep hold one level per
+// value slot (nil when the column's maximum level is 0); Values holds the non-null values, those
+// whose definition level is the column's maximum.
+type Batch struct {
+	Def []int16
+	Rep []int16
+	Values
+}
+
+// Reset empties b, keeping its storage.
+func (b *Batch) Reset() {
+	b.Def, b.Rep = b.Def[:0], b.Rep[:0]
+	b.Values.Reset()
+}
+
+// levelDecoder is the RLE or BIT_PACKED decoder of one level stream of a page.
+type levelDecoder struct {
+	rle     rleDecoder
+	packed  bitPackedLevels
+	isRLE   bool
+	scratch [levelBlock]int32
+}
+
+func (l *levelDecoder) read(dst []int16, max int16) error {
+	if l.isRLE {
+		return l.rle.levels(dst, max, l.scratch[:])
+	}
+	return l.packed.levels(dst, max)
+}
+
+// ColumnReader reads one column, row group by row group.
+type ColumnReader struct {
+	f      *File
+	Node   *Node
+	maxDef int16
+	maxRep int16
+	width  int // FIXED_LEN_BYTE_ARRAY width
+
+	meta       *ColumnMetaData
+	src        chunkSource
+	valuesLeft int64 // values (level slots) of the chunk not yet seen in a data page header
+	dict       *Values
+	started    bool // a data page was read from this chunk
+	firstLevel bool // repeated columns: the chunk's first repetition level is still to be checked
+
+	pageLeft int // level slots left in the current data page
+	def, rep levelDecoder
+	values   valueDecoder
+	pageBuf  []byte // decompressed page
+
+	// repeated columns: levels decoded ahead, pend[pendPos:] not yet returned
+	pendDef, pendRep []int16
+	pendPos          int
+}
+
+// NewColumnReader returns a reader of column col; call Seek before Read.
+func (f *File) NewColumnReader(col int) *ColumnReader {
+	n := f.Schema.Columns[col]
+	return &ColumnReader{f: f, Node: n, maxDef: n.DefLevel, maxRep: n.RepLevel, width: int(n.TypeLength)}
+}
+
+// Seek positions c at the start of the column's chunk in row group rg.
+func (c *ColumnReader) Seek(rg int) error {
+	m, start, end, err := c.f.chunk(rg, c.Node.Column)
+	if err != nil {
+		return err
+	}
+	c.meta = m
+	c.src.reset(c.f.r, start, end)
+	c.valuesLeft = m.NumValues
+	c.dict, c.started, c.firstLevel = nil, false, true
+	c.pageLeft, c.values = 0, nil
+	c.pendDef, c.pendRep, c.pendPos = c.pendDef[:0], c.pendRep[:0], 0
+	return nil
+}
+
+// Read appends the levels and values of the next n rows to b and returns how many rows it read:
+// n, or fewer when the chunk ends.
+func (c *ColumnReader) Read(n int, b *Batch) (int, error) {
+	if c.maxRep > 0 {
+		return c.readRepeated(n, b)
+	}
+	rows := 0
+	for rows < n {
+		if c.pageLeft == 0 {
+			if err := c.nextDataPage(); err == io.EOF {
+				break
+			} else if err != nil {
+				return rows, err
+			}
+			continue
+		}
+		k := min(n-rows, c.pageLeft)
+		m := k
+		if c.maxDef > 0 {
+			at := len(b.Def)
+			b.Def = grow(b.Def, k)
+			if err := c.def.read(b.Def[at:], c.maxDef); err != nil {
+				return rows, fmt.Errorf("definition levels: %w", err)
+			}
+			m = 0
+			for _, d := range b.Def[at:] {
+				if d == c.maxDef {
+					m++
+				}
+			}
+		}
+		if err := c.values.decode(&b.Values, m); err != nil {
+			return rows, fmt.Errorf("values: %w", err)
+		}
+		c.pageLeft -= k
+		rows += k
+	}
+	return rows, nil
+}
+
+// readRepeated reads whole rows of a repeated column: a row starts at each repetition level 0.
+func (c *ColumnReader) readRepeated(n int, b *Batch) (int, error) {
+	rows := 0
+	for {
+		if c.pendPos == len(c.pendRep) {
+			if c.pageLeft == 0 {
+				if err := c.nextDataPage(); err == io.EOF {
+					return rows, nil
+				} else if err != nil {
+					return rows, err
+				}
+				continue
+			}
+			k := min(c.pageLeft, levelBlock)
+			c.pendDef, c.pendRep, c.pendPos = grow(c.pendDef[:0], k), grow(c.pendRep[:0], k), 0
+			if err := c.rep.read(c.pendRep, c.maxRep); err != nil {
+				return rows, fmt.Errorf("repetition levels: %w", err)
+			}
+			if c.maxDef > 0 {
+				if err := c.def.read(c.pendDef, c.maxDef); err != nil {
+					return rows, fmt.Errorf("definition levels: %w", err)
+				}
+			} else {
+				clear(c.pendDef)
+			}
+			if c.firstLevel && c.pendRep[0] != 0 {
+				return rows, errors.New("column chunk does not start a row (first repetition level is not 0)")
+			}
+			c.firstLevel = false
+			c.pageLeft -= k
+		}
+		j := c.pendPos
+		done := false
+		for ; j < len(c.pendRep); j++ {
+			if c.pendRep[j] == 0 {
+				if rows == n {
+					done = true
+					break
+				}
+				rows++
+			}
+		}
+		m := 0
+		for _, d := range c.pendDef[c.pendPos:j] {
+			if d == c.maxDef {
+				m++
+			}
+		}
+		b.Def = append(b.Def, c.pendDef[c.pendPos:j]...)
+		b.Rep = append(b.Rep, c.pendRep[c.pendPos:j]...)
+		if err := c.values.decode(&b.Values, m); err != nil {
+			return rows, fmt.Errorf("values: %w", err)
+		}
+		c.pendPos = j
+		if done {
+			return rows, nil
+		}
+	}
+}
+
+// grow extends s by n elements.
+func grow[T any](s []T, n int) []T {
+	if cap(s)-len(s) < n {
+		t := make([]T, len(s), 2*cap(s)+n)
+		copy(t, s)
+		s = t
+	}
+	return s[:len(s)+n]
+}
+
+// nextDataPage reads page headers until a data page and prepares its decoders; io.EOF when the
+// chunk has no more values.
+func (c *ColumnReader) nextDataPage() error {
+	for {
+		if c.valuesLeft == 0 || c.src.left() == 0 {
+			return io.EOF
+		}
+		d := thriftDecoder{r: &c.src, remain: c.src.left()}
+		h, err := d.pageHeader()
+		if err != nil {
+			return fmt.Errorf("page header: %w", err)
+		}
+		if int64(h.CompressedSize) > c.src.left() {
+			return fmt.Errorf("page of %d bytes in the %d bytes left of the column chunk", h.CompressedSize, c.src.left())
+		}
+		if h.UncompressedSize > maxPageSize || h.CompressedSize > maxPageSize {
+			return fmt.Errorf("page of %d bytes (%d compressed), above the %d-byte limit", h.UncompressedSize, h.CompressedSize, maxPageSize)
+		}
+		body, err := c.src.body(int(h.CompressedSize))
+		if err != nil {
+			return err
+		}
+		switch h.Type {
+		case DictionaryPage:
+			if err := c.readDictionary(h, body); err != nil {
+				return err
+			}
+		case DataPage:
+			return c.startDataPageV1(h, body)
+		case DataPageV2:
+			return c.startDataPageV2(h, body)
+		}
+		// index pages and unknown page types are skipped
+	}
+}
+
+func (c *ColumnReader) readDictionary(h *PageHeader, body []byte) error {
+	if h.Dictionary == nil {
+		return errors.New("dictionary page without its header")
+	}
+	if c.dict != nil || c.started {
+		return errors.New("dictionary page after the first page of the column chunk")
+	}
+	if e := h.Dictionary.Encoding; e != Plain && e != PlainDictionary {
+		return fmt.Errorf("dictionary page encoded %s", e)
+	}
+	data, err := decompress(c.meta.Codec, c.pageBuf, body, int(h.UncompressedSize))
+	if err != nil {
+		return fmt.Errorf("dictionary page: %w", err)
+	}
+	dict, err := decodeDictionary(c.Node.Type, c.width, data, int(h.Dictionary.NumValues))
+	if err != nil {
+		return err
+	}
+	c.dict = dict
+	return nil
+}
+
+// checkValues checks a data page's value count against the chunk's and the page limit.
+func (c *ColumnReader) checkValues(n int32) error {
+	if n < 0 || n > maxPageValues {
+		return fmt.Errorf("data page with %d values", n)
+	}
+	if int64(n) > c.valuesLeft {
+		return fmt.Errorf("data page with %d values where the column chunk has %d left", n, c.valuesLeft)
+	}
+	c.valuesLeft -= int64(n)
+	return nil
+}
+
+func (c *ColumnReader) startDataPageV1(h *PageHeader, body []byte) error {
+	p := h.Data
+	if p == nil {
+		return errors.New("data page without its header")
+	}
+	if err := c.checkValues(p.NumValues); err != nil {
+		return err
+	}
+	c.started = true
+	data, err := decompress(c.meta.Codec, c.pageBuf, body, int(h.UncompressedSize))
+	if err != nil {
+		return fmt.Errorf("data page: %w", err)
+	}
+	if c.meta.Codec != Uncompressed {
+		c.pageBuf = data
+	}
+	n := int(p.NumValues)
+	if c.maxRep > 0 {
+		if data, err = c.rep.init(p.RepEncoding, data, c.maxRep, n, true); err != nil {
+			return fmt.Errorf("repetition levels: %w", err)
+		}
+	}
+	if c.maxDef > 0 {
+		if data, err = c.def.init(p.DefEncoding, data, c.maxDef, n, true); err != nil {
+			return fmt.Errorf("definition levels: %w", err)
+		}
+	}
+	if c.values, err = newValueDecoder(p.Encoding, c.Node.Type, c.width, data, c.dict); err != nil {
+		return fmt.Errorf("values: %w", err)
+	}
+	c.pageLeft = n
+	return nil
+}
+
+func (c *ColumnReader) startDataPageV2(h *PageHeader, body []byte) error {
+	p := h.DataV2
+	if p == nil {
+		return errors.New("data page v2 without its header")
+	}
+	if err := c.checkValues(p.NumValues); err != nil {
+		return err
+	}
+	c.started = true
+	if p.RepLength < 0 || p.DefLength < 0 || int64(p.RepLength)+int64(p.DefLength) > int64(len(body)) ||
+		int64(p.RepLength)+int64(p.DefLength) > int64(h.UncompressedSize) {
+		return fmt.Errorf("data page v2: level lengths %d and %d in a page of %d bytes", p.RepLength, p.DefLength, len(body))
+	}
+	repData := body[:p.RepLength]
+	defData := body[p.RepLength : p.RepLength+p.DefLength]
+	valData := body[p.RepLength+p.DefLength:]
+	size := int(h.UncompressedSize - p.RepLength - p.DefLength)
+	codec := c.meta.Codec
+	if !p.IsCompressed {
+		codec = Uncompressed
+	}
+	valData, err := decompress(codec, c.pageBuf, valData, size)
+	if err != nil {
+		return fmt.Errorf("data page v2: %w", err)
+	}
+	if codec != Uncompressed {
+		c.pageBuf = valData
+	}
+	n := int(p.NumValues)
+	if c.maxRep > 0 {
+		if _, err := c.rep.init(RLE, repData, c.maxRep, n, false); err != nil {
+			return fmt.Errorf("repetition levels: %w", err)
+		}
+	}
+	if c.maxDef > 0 {
+		if _, err := c.def.init(RLE, defData, c.maxDef, n, false); err != nil {
+			return fmt.Errorf("definition levels: %w", err)
+		}
+	}
+	if c.values, err = newValueDecoder(p.Encoding, c.Node.Type, c.width, valData, c.dict); err != nil {
+		return fmt.Errorf("values: %w", err)
+	}
+	c.pageLeft = n
+	return nil
+}
+
+// init prepares the decoder for n levels of at most max at the start of data and returns the
+// data after them. prefixed: data page v1, where RLE levels carry a 4-byte length.
+func (l *levelDecoder) init(enc Encoding, data []byte, max int16, n int, prefixed bool) ([]byte, error) {
+	width := uint(bits.Len16(uint16(max)))
+	switch enc {
+	case RLE:
+		l.isRLE = true
+		if prefixed {
+			if len(data) < 4 {
+				return nil, errRLETruncated
+			}
+			size := binary.LittleEndian.Uint32(data)
+			if uint64(size) > uint64(len(data)-4) {
+				return nil, errRLETruncated
+			}
+			rest := data[4+size:]
+			return rest, l.rle.reset(data[4:4+size], width)
+		}
+		return nil, l.rle.reset(data, width)
+	case BitPacked:
+		l.isRLE = false
+		size := (uint64(n)*uint64(width) + 7) / 8
+		if size > uint64(len(data)) {
+			return nil, errRLETruncated
+		}
+		l.packed = bitPackedLevels{data: data[:size], width: width}
+		return data[size:], nil
+	}
+	return nil, fmt.Errorf("level encoding %s", enc)
+}
+
+// chunkSource reads the bytes [off, end) of a file through a buffer.
+type chunkSource struct {
+	r       io.ReaderAt
+	next    int64 // file offset of the byte after buf
+	end     int64
+	buf     []byte
+	pos     int // read position in buf
+	scratch []byte
+}
+
+func (s *chunkSource) reset(r io.ReaderAt, start, end int64) {
+	s.r, s.next, s.end = r, start, end
+	size := int(min(end-start, maxChunkBuffer))
+	if cap(s.buf) < size {
+		s.buf = make([]byte, 0, size)
+	}
+	s.buf, s.pos = s.buf[:0], 0
+}
+
+// left is the number of bytes not yet read.
+func (s *chunkSource) left() int64 { return s.end - s.next + int64(len(s.buf)-s.pos) }
+
+func (s *chunkSource) fill() error {
+	n := int(min(int64(cap(s.buf)), s.end-s.next))
+	if n == 0 {
+		return io.EOF
+	}
+	s.buf = s.buf[:n]
+	m, err := s.r.ReadAt(s.buf, s.next)
+	if m < n {
+		if err == nil || err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return err
+	}
+	s.next += int64(n)
+	s.pos = 0
+	return nil
+}
+
+// ReadByte implements io.ByteReader for the Thrift decoder.
+func (s *chunkSource) ReadByte() (byte, error) {
+	if s.pos == len(s.buf) {
+		if err := s.fill(); err != nil {
+			return 0, err
+		}
+	}
+	b := s.buf[s.pos]
+	s.pos++
+	return b, nil
+}
+
+// Read implements io.Reader for the Thrift decoder.
+func (s *chunkSource) Read(p []byte) (int, error) {
+	if s.pos == len(s.buf) {
+		if err := s.fill(); err != nil {
+			return 0, err
+		}
+	}
+	n := copy(p, s.buf[s.pos:])
+	s.pos += n
+	return n, nil
+}
+
+// body returns the next n bytes: a slice of the buffer when they are in it (valid until the next
+// read), else a copy.
+func (s *chunkSource) body(n int) ([]byte, error) {
+	if int64(n) > s.left() {
+		return nil, fmt.Errorf("page body of %d bytes beyond the end of the column chunk", n)
+	}
+	if len(s.buf)-s.pos >= n {
+		b := s.buf[s.pos : s.pos+n]
+		s.pos += n
+		return b, nil
+	}
+	if cap(s.scratch) < n {
+		s.scratch = make([]byte, n)
+	}
+	b := s.scratch[:n]
+	k := copy(b, s.buf[s.pos:])
+	s.pos = len(s.buf)
+	if k < n {
+		m, err := s.r.ReadAt(b[k:], s.next)
+		if m < n-k {
+			if err == nil || err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+		s.next += int64(n - k)
+	}
+	return b, nil
+}

@@ -1,0 +1,169 @@
+package parquetfile
+
+// The RLE / bit-packed hybrid encoding (Encodings.md, "Run Length Encoding / Bit-Packing Hybrid"),
+// used for definition and repetition levels, dictionary indices and RLE booleans:
+//
+//	run            header:uvarint, then
+//	  header&1==0  RLE run: header>>1 repetitions of one value stored in ceil(width/8) bytes, little-endian
+//	  header&1==1  bit-packed run: header>>1 groups of 8 values, width bits each, packed from the
+//	               least significant bit of each byte (a group is exactly width bytes)
+//
+// and the deprecated BIT_PACKED level encoding: values packed from the most significant bit, no
+// header, ceil(count*width/8) bytes.
+
+import (
+	"errors"
+	"fmt"
+)
+
+var errRLETruncated = errors.New("RLE/bit-packed data truncated")
+
+// rleDecoder streams values of an RLE/bit-packed hybrid run sequence.
+type rleDecoder struct {
+	data     []byte
+	pos      int
+	width    uint   // bits per value, 0..32
+	rleLeft  uint64 // repetitions left in the current RLE run
+	rleValue int32
+	bitLeft  uint64 // values left in the current bit-packed run
+	acc      uint64 // bit-packed: unread bits, least significant first
+	accBits  uint
+}
+
+func (d *rleDecoder) reset(data []byte, width uint) error {
+	if width > 32 {
+		return fmt.Errorf("RLE bit width %d out of range (at most 32)", width)
+	}
+	*d = rleDecoder{data: data, width: width}
+	return nil
+}
+
+// nextRun reads a run header.
+func (d *rleDecoder) nextRun() error {
+	var h uint64
+	for shift := uint(0); ; shift += 7 {
+		if d.pos >= len(d.data) {
+			return errRLETruncated
+		}
+		if shift >= 64 {
+			return errors.New("RLE run header varint too long")
+		}
+		b := d.data[d.pos]
+		d.pos++
+		h |= uint64(b&0x7f) << shift
+		if b < 0x80 {
+			break
+		}
+	}
+	if h&1 == 0 {
+		nb := int(d.width+7) / 8
+		if len(d.data)-d.pos < nb {
+			return errRLETruncated
+		}
+		var v uint32
+		for i := range nb {
+			v |= uint32(d.data[d.pos+i]) << (8 * i)
+		}
+		d.pos += nb
+		if d.width < 32 && v>>d.width != 0 {
+			return fmt.Errorf("RLE run value %d does not fit in %d bits", v, d.width)
+		}
+		d.rleLeft, d.rleValue = h>>1, int32(v)
+		return nil
+	}
+	if h>>1 > uint64(1)<<58 {
+		return errors.New("RLE bit-packed run too long")
+	}
+	d.bitLeft = (h >> 1) * 8
+	d.acc, d.accBits = 0, 0
+	return nil
+}
+
+// int32s fills dst with the next len(dst) values.
+func (d *rleDecoder) int32s(dst []int32) error {
+	mask := uint64(1)<<d.width - 1
+	for i := 0; i < len(dst); {
+		switch {
+		case d.rleLeft > 0:
+			n := min(uint64(len(dst)-i), d.rleLeft)
+			v := d.rleValue
+			for j := range dst[i : i+int(n)] {
+				dst[i+j] = v
+			}
+			i += int(n)
+			d.rleLeft -= n
+		case d.bitLeft > 0:
+			n := min(uint64(len(dst)-i), d.bitLeft)
+			d.bitLeft -= n
+			if d.width == 0 {
+				clear(dst[i : i+int(n)])
+				i += int(n)
+				continue
+			}
+			for range n {
+				for d.accBits < d.width {
+					if d.pos >= len(d.data) {
+						return errRLETruncated
+					}
+					d.acc |= uint64(d.data[d.pos]) << d.accBits
+					d.pos++
+					d.accBits += 8
+				}
+				dst[i] = int32(d.acc & mask)
+				d.acc >>= d.width
+				d.accBits -= d.width
+				i++
+			}
+		default:
+			if err := d.nextRun(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// levels fills dst with the next len(dst) levels, each checked to be at most max.
+func (d *rleDecoder) levels(dst []int16, max int16, scratch []int32) error {
+	for len(dst) > 0 {
+		n := min(len(dst), len(scratch))
+		if err := d.int32s(scratch[:n]); err != nil {
+			return err
+		}
+		for j, v := range scratch[:n] {
+			if v > int32(max) {
+				return fmt.Errorf("level %d above the column's maximum %d", v, max)
+			}
+			dst[j] = int16(v)
+		}
+		dst = dst[n:]
+	}
+	return nil
+}
+
+// bitPackedLevels reads the deprecated BIT_PACKED level encoding: count values of width bits,
+// most significant bit first.
+type bitPackedLevels struct {
+	data  []byte
+	bit   uint64 // next bit position
+	width uint
+}
+
+func (b *bitPackedLevels) levels(dst []int16, max int16) error {
+	for i := range dst {
+		var v uint32
+		for range b.width {
+			byteIdx := b.bit / 8
+			if byteIdx >= uint64(len(b.data)) {
+				return errRLETruncated
+			}
+			v = v<<1 | uint32(b.data[byteIdx]>>(7-b.bit%8))&1
+			b.bit++
+		}
+		if v > uint32(max) {
+			return fmt.Errorf("level %d above the column's maximum %d", v, max)
+		}
+		dst[i] = int16(v)
+	}
+	return nil
+}

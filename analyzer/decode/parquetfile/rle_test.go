@@ -1,0 +1,112 @@
+package parquetfile
+
+import (
+	"encoding/binary"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// naiveHybrid encodes values with the RLE / bit-packed hybrid the slow, obvious way (the oracle
+// for the decoder): runs of 8 or more equal values as RLE runs, everything else bit-packed in
+// groups of 8, one bit at a time, least significant first. Bit-packed runs are padded with zeros
+// to whole groups, as writers do.
+func naiveHybrid(values []int32, width uint) []byte {
+	var out []byte
+	put := func(v uint64) { out = binary.AppendUvarint(out, v) }
+	for i := 0; i < len(values); {
+		j := i
+		for j < len(values) && values[j] == values[i] {
+			j++
+		}
+		if j-i >= 8 {
+			put(uint64(j-i) << 1)
+			for b := range int(width+7) / 8 {
+				out = append(out, byte(uint32(values[i])>>(8*b)))
+			}
+			i = j
+			continue
+		}
+		// one bit-packed group of 8 (padded at the end)
+		group := make([]int32, 8)
+		copy(group, values[i:min(i+8, len(values))])
+		put(1<<1 | 1)
+		bits := make([]byte, width) // 8 values * width bits = width bytes
+		pos := 0
+		for _, v := range group {
+			for b := range width {
+				if uint32(v)>>b&1 == 1 {
+					bits[pos/8] |= 1 << (pos % 8)
+				}
+				pos++
+			}
+		}
+		out = append(out, bits...)
+		i += 8
+	}
+	return out
+}
+
+// TestRLEDecoderAgainstNaive decodes every bit width with runs and packed groups of random
+// lengths, read back in requests of random sizes that cut across runs.
+func TestRLEDecoderAgainstNaive(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	for width := uint(0); width <= 32; width++ {
+		values := make([]int32, 0, 5000)
+		for len(values) < 5000 {
+			v := int32(0)
+			if width > 0 {
+				v = int32(rng.Uint64() & (1<<width - 1))
+			}
+			n := 1 + rng.IntN(3)
+			if rng.IntN(4) == 0 {
+				n = 8 + rng.IntN(100) // an RLE run
+			}
+			for range n {
+				values = append(values, v)
+			}
+		}
+		data := naiveHybrid(values, width)
+		var d rleDecoder
+		if err := d.reset(data, width); err != nil {
+			t.Fatal(err)
+		}
+		var got []int32
+		for len(got) < len(values) {
+			n := min(1+rng.IntN(50), len(values)-len(got))
+			buf := make([]int32, n)
+			if err := d.int32s(buf); err != nil {
+				t.Fatalf("width %d after %d values: %v", width, len(got), err)
+			}
+			got = append(got, buf...)
+		}
+		if !slices.Equal(got, values) {
+			t.Fatalf("width %d: decoded values differ", width)
+		}
+		// Asking for more than the data holds (beyond the zero padding of the last group) fails.
+		if err := d.int32s(make([]int32, 16)); err == nil {
+			t.Errorf("width %d: read past the end without an error", width)
+		}
+	}
+}
+
+// TestBitPackedLevels decodes the deprecated BIT_PACKED levels (most significant bit first).
+func TestBitPackedLevels(t *testing.T) {
+	// width 2, levels 3 0 1 2 | 2 1: 11 00 01 10 | 10 01 0000
+	b := bitPackedLevels{data: []byte{0b11000110, 0b10010000}, width: 2}
+	got := make([]int16, 6)
+	if err := b.levels(got, 3); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, []int16{3, 0, 1, 2, 2, 1}) {
+		t.Errorf("got %v", got)
+	}
+	if err := b.levels(make([]int16, 3), 3); err == nil {
+		t.Error("read past the end without an error")
+	}
+	// a level above the maximum is corrupt data
+	b = bitPackedLevels{data: []byte{0b11000000}, width: 2}
+	if err := b.levels(make([]int16, 1), 2); err == nil {
+		t.Error("level 3 accepted for a column whose maximum is 2")
+	}
+}
