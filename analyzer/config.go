@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -169,6 +170,18 @@ type Config struct {
 	// duration; default 5s; negative: never).
 	ProgressInterval time.Duration
 
+	// UnitSize is the size of a merge unit in bytes (DRIFTWATCH_UNIT_SIZE; 0: DefaultUnitSize): the
+	// first level of the merge tree and the granularity of shards (units.go). It never changes the
+	// output of a single-node job whose input is smaller than one unit.
+	UnitSize int64
+
+	// Sharding places the job in a sharded run (shard.go, docs/sharding.md).
+	Sharding Sharding
+
+	// outputDest is where the outputs finally go (output_path, plus the execution folder); set by
+	// Run, as OutputPath may then be a local staging folder.
+	outputDest string
+
 	// parseErrs are the problems found while reading the environment, reported by Validate.
 	parseErrs []error
 }
@@ -212,6 +225,8 @@ type Env func(key string) (string, bool)
 func ConfigFromEnv(env Env, processingJobConfig string) (Config, error) {
 	vars := map[string]string{}
 	var errs []error
+	cfgDir := sageMakerConfigDir(env, processingJobConfig)
+	processingJobConfig = filepath.Join(cfgDir, filepath.Base(processingJobConfig))
 	if raw, err := os.ReadFile(processingJobConfig); err == nil {
 		var pj map[string]json.RawMessage
 		if err := json.Unmarshal(raw, &pj); err != nil {
@@ -281,6 +296,7 @@ func ConfigFromEnv(env Env, processingJobConfig string) (Config, error) {
 		}
 		c.DatasetFormat = f
 	}
+	errs = append(errs, c.shardingFromEnv(vars, cfgDir)...)
 	c.parseErrs = errs
 	return c, c.Validate()
 }
@@ -293,6 +309,8 @@ var EnvKeys = []string{
 	"start_time", "end_time", "metric_time", "sagemaker_endpoint_name",
 	"sagemaker_monitoring_schedule_name", "output_message_file", "cloudwatch_metrics_directory",
 	envWindow, envWindowOffset, envNow, envExecutionLayout, envReport, envProgressInterval,
+	envShardIndex, envShardCount, envPartials, envMerge, envMergeTimeout, envRunID, envUnitSize,
+	envSageMakerConfig, envJobCompletionIdx, envBatchArrayIndex, envBatchArraySize,
 }
 
 // envReport switches the HTML report: Enabled (default) or Disabled.
@@ -304,10 +322,10 @@ const envProgressInterval = "DRIFTWATCH_PROGRESS_INTERVAL"
 // Validate reports every problem of the configuration at once.
 func (c *Config) Validate() error {
 	errs := slices.Clone(c.parseErrs)
-	if c.DatasetSource == "" {
+	if c.DatasetSource == "" && !c.Sharding.mergeOnly() {
 		errs = append(errs, errors.New("dataset_source is required"))
 	}
-	if c.DatasetFormat.Kind == 0 && len(c.parseErrs) == 0 {
+	if c.DatasetFormat.Kind == 0 && len(c.parseErrs) == 0 && !c.Sharding.mergeOnly() {
 		errs = append(errs, errors.New(`dataset_format is required, e.g. {"csv": {"header": true}}`))
 	}
 	if c.OutputPath == "" {
@@ -334,6 +352,7 @@ func (c *Config) Validate() error {
 	if c.ChunkSize < 1 {
 		errs = append(errs, fmt.Errorf("chunk size must be positive, got %d", c.ChunkSize))
 	}
+	errs = append(errs, c.validateSharding()...)
 	return errors.Join(errs...)
 }
 

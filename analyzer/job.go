@@ -80,6 +80,9 @@ type Outcome struct {
 	Status     Status
 	Violations int
 	ItemCount  int64 // rows analysed
+	// Partial is set when the job was a shard that only wrote its partial profile: it has no
+	// statistics, report or execution record of its own (docs/sharding.md).
+	Partial bool
 	// Message is what the message file holds (at most MaxMessageBytes).
 	Message string
 	Err     error
@@ -146,6 +149,7 @@ func runJob(ctx context.Context, cfg *Config, log Logger, start time.Time) (out 
 	log.Info("configuration", cfg.LogAttrs()...)
 	dest := cfg.OutputPath
 	rel := cfg.executionRel(start)
+	cfg.outputDest = joinDest(dest, rel)
 	stage := ""
 	if s3io.IsURI(dest) {
 		var err error
@@ -169,7 +173,7 @@ func runJob(ctx context.Context, cfg *Config, log Logger, start time.Time) (out 
 		out = runBaseline(ctx, cfg, log)
 	}
 	ok := out.Status == Completed || out.Status == CompletedWithViolations
-	if ok && !cfg.NoReport {
+	if ok && !cfg.NoReport && !out.Partial {
 		var history []report.HistoryPoint
 		if rel != "" {
 			history = reportHistory(ctx, dest, log)
@@ -186,7 +190,7 @@ func runJob(ctx context.Context, cfg *Config, log Logger, start time.Time) (out 
 			log.Error("cannot remove outputs", "err", err)
 		}
 	}
-	if rel != "" {
+	if rel != "" && !out.Partial {
 		e := Execution{Status: out.Status.String(), Message: out.Message, Endpoint: cfg.EndpointName, Schedule: cfg.ScheduleName,
 			WindowStart: cfg.StartTime, WindowEnd: cfg.EndTime, StartedAt: start.UTC().Format(time.RFC3339Nano),
 			EndedAt: time.Now().UTC().Format(time.RFC3339Nano), ItemCount: out.ItemCount, Violations: out.Violations}
@@ -299,18 +303,16 @@ func runBaseline(ctx context.Context, cfg *Config, log Logger) Outcome {
 	if err := removeOutputs(cfg.OutputPath, cfg.outputFiles()...); err != nil {
 		return failed(err)
 	}
-	files, err := source.List(ctx, cfg.DatasetSource, cfg.listOptions())
+	ds, nfiles, early, err := acquireDataset(ctx, cfg, kindBaseline, nil, nil, log)
 	if err != nil {
 		return failed(err)
 	}
-	log.Info("input listed", "files", len(files), "bytes", totalSize(files), "dataset_source", cfg.DatasetSource)
-	ds, err := profileDataset(ctx, cfg, files, nil, log)
-	if err != nil {
-		return failed(err)
+	if early != nil {
+		return *early // a shard that only writes its partial profile
 	}
 	prof, columns := ds.profile, ds.columns
 	if prof.Rows == 0 {
-		return failed(fmt.Errorf("%w: dataset_source %s has no data rows (%d file(s) read)", decode.ErrBadInput, cfg.DatasetSource, len(files)))
+		return failed(fmt.Errorf("%w: dataset_source %s has no data rows (%d file(s) read)", decode.ErrBadInput, cfg.DatasetSource, nfiles))
 	}
 	features := orderFeatures(prof.Features(), columns)
 	log.Info("profiled", "rows", prof.Rows, "columns", len(features))

@@ -2,6 +2,7 @@ package analyzer
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"sort"
 	"strings"
@@ -28,15 +29,20 @@ const (
 type baseline struct {
 	constraints *sagemaker.Constraints // nil: only drift is checked
 	statistics  *sagemaker.Statistics  // nil: no drift check
+	// fingerprint is the SHA-256 of both files' bytes: partial profiles of one job must agree on it.
+	fingerprint [sha256.Size]byte
 }
 
 func loadBaseline(ctx context.Context, cfg *Config) (*baseline, error) {
 	var b baseline
+	h := sha256.New()
 	if cfg.BaselineConstraints != "" {
 		data, err := source.ReadFile(ctx, cfg.BaselineConstraints)
 		if err != nil {
 			return nil, fmt.Errorf("%w: baseline_constraints: %w", sagemaker.ErrBaseline, err)
 		}
+		h.Write([]byte("constraints\x00"))
+		h.Write(data)
 		if b.constraints, err = sagemaker.ParseConstraints(cfg.BaselineConstraints, data); err != nil {
 			return nil, err
 		}
@@ -46,10 +52,13 @@ func loadBaseline(ctx context.Context, cfg *Config) (*baseline, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: baseline_statistics: %w", sagemaker.ErrBaseline, err)
 		}
+		h.Write([]byte("\x00statistics\x00"))
+		h.Write(data)
 		if b.statistics, err = sagemaker.ParseStatistics(cfg.BaselineStatistics, data); err != nil {
 			return nil, err
 		}
 	}
+	copy(b.fingerprint[:], h.Sum(nil))
 	return &b, nil
 }
 
@@ -101,14 +110,12 @@ func runMonitor(ctx context.Context, cfg *Config, log Logger) Outcome {
 	if cons == nil {
 		cons = constraintsForDrift(base.statistics)
 	}
-	files, err := source.List(ctx, cfg.DatasetSource, cfg.listOptions())
+	ds, _, early, err := acquireDataset(ctx, cfg, kindMonitoring, base.fingerprint[:], base.trackedValues(), log)
 	if err != nil {
 		return failed(err)
 	}
-	log.Info("input listed", "files", len(files), "bytes", totalSize(files), "dataset_source", cfg.DatasetSource)
-	ds, err := profileDataset(ctx, cfg, files, base.trackedValues(), log)
-	if err != nil {
-		return failed(err)
+	if early != nil {
+		return *early // a shard that only writes its partial profile
 	}
 	sum := ds.capture
 	if cfg.DatasetFormat.Kind == FormatCapture {

@@ -7,6 +7,8 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"sync"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -22,10 +24,11 @@ const parquetBatchRows = 64 << 10
 
 // task is one unit of parallel work: decode one chunk and profile it. seq is its position in the
 // input order; results are merged strictly in seq order, so the output never depends on how many
-// tasks ran at once.
+// tasks ran at once. unit is the index of the merge unit the chunk belongs to (units.go).
 type task struct {
-	seq int
-	run func() (chunkResult, error)
+	seq  int
+	unit int
+	run  func() (chunkResult, error)
 }
 
 // chunkResult is what profiling one chunk yields.
@@ -36,7 +39,8 @@ type chunkResult struct {
 }
 
 type result struct {
-	seq int
+	seq  int
+	unit int
 	chunkResult
 	err error
 }
@@ -50,82 +54,61 @@ type dataset struct {
 }
 
 // profileDataset reads every input file and returns the merged profile, with the columns in the
-// dataset's column order. The input is cut into chunks at positions that depend only on the bytes
-// (decode.DefaultChunkSize), the chunks are profiled on cfg.Parallelism goroutines, and the chunk
-// profiles are merged in input order.
+// dataset's column order. The input is cut into merge units (units.go) and the units into chunks,
+// at positions that depend only on the listing and the bytes (decode.DefaultChunkSize); the chunks
+// are profiled on cfg.Parallelism goroutines, each unit's chunk profiles are merged in input order
+// into the unit's profile, and the unit profiles in input order into the first one — the merge
+// tree a sharded job reproduces exactly (docs/sharding.md).
 func profileDataset(ctx context.Context, cfg *Config, files []source.File, track []string, log Logger) (*dataset, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	tasks := make(chan task)
-	results := make(chan result, cfg.Parallelism)
-	// inflight bounds the chunks held in memory: queued, running or waiting to be merged.
-	inflight := make(chan struct{}, 2*cfg.Parallelism+1)
-
-	var columns []string // the dataset's column order (CSV header, Parquet schema)
-	prodErr := make(chan error, 1)
-	go func() {
-		defer close(tasks)
-		p := producer{ctx: ctx, cfg: cfg, tasks: tasks, inflight: inflight, log: log, track: track}
-		err := p.run(files)
-		columns = p.columns
-		prodErr <- err
-	}()
-	for w := 0; w < cfg.Parallelism; w++ {
-		go func() {
-			for t := range tasks {
-				r, err := t.run()
-				select {
-				case results <- result{seq: t.seq, chunkResult: r, err: err}:
-				case <-ctx.Done():
-					return
-				}
-			}
-		}()
-	}
-
-	final := stats.NewProfile()
-	final.TrackValues(track)
-	prog := newProgress(log, cfg.ProgressInterval)
-	var summary capture.Summary
-	pending := map[int]result{}
-	next, total := 0, -1
-	var perr error
-	for total < 0 || next < total {
-		select {
-		case r := <-results:
-			pending[r.seq] = r
-		case perr = <-prodErr:
-			// The producer is done: it emitted exactly as many tasks as its seq counter says.
-			total = seqCount(perr)
-			prodErr = nil
-			if errors.Is(perr, errProducerDone) {
-				perr = nil
-			}
-			continue
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-		for {
-			r, ok := pending[next]
-			if !ok {
-				break
-			}
-			delete(pending, next)
-			if r.err != nil {
-				return nil, r.err
-			}
-			final.Merge(r.profile)
-			summary.Merge(r.capture)
-			prog.add(r.profile.Rows, r.bytes)
-			next++
-			<-inflight
-		}
-	}
-	if perr != nil {
-		return nil, perr
-	}
-	if err := ctx.Err(); err != nil {
+	pl := planUnits(files, cfg.DatasetSource, cfg.DatasetFormat, cfg.unitSize())
+	fold := profileFold{track: track}
+	cols, err := profileUnits(ctx, cfg, pl.units, track, log, true, fold.add)
+	if err != nil {
 		return nil, err
+	}
+	return fold.dataset(cfg, cols.names), nil
+}
+
+// unitProfile is one unit's profile: the in-order merge of its chunks' profiles into a fresh
+// profile. profile is nil when the unit yielded no chunk.
+type unitProfile struct {
+	profile *stats.Profile
+	capture capture.Summary
+}
+
+// inputColumns is the column order the input itself declares (CSV header, Parquet schema) and the
+// file it came from; empty for JSON and capture input, whose columns come from the profile.
+type inputColumns struct {
+	names []string
+	from  string
+}
+
+// profileFold merges unit profiles in unit order into the first non-empty one: the second level
+// of the merge tree, shared by single-node jobs and the merge of partial profiles.
+type profileFold struct {
+	track   []string
+	profile *stats.Profile
+	capture capture.Summary
+}
+
+func (f *profileFold) add(_ int, u unitProfile) error {
+	f.capture.Merge(u.capture)
+	switch {
+	case u.profile == nil:
+	case f.profile == nil:
+		f.profile = u.profile
+	default:
+		f.profile.Merge(u.profile)
+	}
+	return nil
+}
+
+// dataset returns the folded profile with the dataset's column order.
+func (f *profileFold) dataset(cfg *Config, columns []string) *dataset {
+	final := f.profile
+	if final == nil {
+		final = stats.NewProfile()
+		final.TrackValues(f.track)
 	}
 	switch cfg.DatasetFormat.Kind {
 	case FormatJSON:
@@ -142,7 +125,114 @@ func profileDataset(ctx context.Context, cfg *Config, files []source.File, track
 			columns[i] = capturePrefix + strconv.Itoa(i)
 		}
 	}
-	return &dataset{profile: final, columns: columns, capture: summary}, nil
+	return &dataset{profile: final, columns: columns, capture: f.capture}
+}
+
+// profileUnits profiles units and hands each unit's profile to sink, in unit order, exactly once
+// per unit (index into units). It returns the columns the input declared. With skipDropped, chunks
+// do not count the categories of columns whose merged counts were dropped already
+// (stats.Profile.SkipCounting): right for a job whose unit profiles all fold into one result, not
+// for unit profiles that are kept (partial profiles).
+func profileUnits(ctx context.Context, cfg *Config, units []unit, track []string, log Logger, skipDropped bool, sink func(int, unitProfile) error) (inputColumns, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	tasks := make(chan task)
+	results := make(chan result, cfg.Parallelism)
+	// inflight bounds the chunks held in memory: queued, running or waiting to be merged.
+	inflight := make(chan struct{}, 2*cfg.Parallelism+1)
+
+	var columns inputColumns // the dataset's column order (CSV header, Parquet schema)
+	var dropped droppedCounts
+	prodErr := make(chan error, 1)
+	go func() {
+		defer close(tasks)
+		p := producer{ctx: ctx, cfg: cfg, tasks: tasks, inflight: inflight, log: log, track: track}
+		if skipDropped {
+			p.dropped = &dropped
+		}
+		err := p.run(units)
+		columns = inputColumns{names: p.columns, from: p.first}
+		prodErr <- err
+	}()
+	for w := 0; w < cfg.Parallelism; w++ {
+		go func() {
+			for t := range tasks {
+				r, err := t.run()
+				select {
+				case results <- result{seq: t.seq, unit: t.unit, chunkResult: r, err: err}:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+
+	prog := newProgress(log, cfg.ProgressInterval)
+	// cur is the unit being merged; units before it have gone to sink.
+	cur, curProf := 0, unitProfile{}
+	flushTo := func(u int) error {
+		for ; cur < u; cur++ {
+			if err := sink(cur, curProf); err != nil {
+				return err
+			}
+			curProf = unitProfile{}
+		}
+		return nil
+	}
+	pending := map[int]result{}
+	next, total := 0, -1
+	var perr error
+	for total < 0 || next < total {
+		select {
+		case r := <-results:
+			pending[r.seq] = r
+		case perr = <-prodErr:
+			// The producer is done: it emitted exactly as many tasks as its seq counter says.
+			total = seqCount(perr)
+			prodErr = nil
+			if errors.Is(perr, errProducerDone) {
+				perr = nil
+			}
+			continue
+		case <-ctx.Done():
+			return inputColumns{}, ctx.Err()
+		}
+		for {
+			r, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			if r.err != nil {
+				return inputColumns{}, r.err
+			}
+			if err := flushTo(r.unit); err != nil {
+				return inputColumns{}, err
+			}
+			if curProf.profile == nil {
+				curProf.profile = stats.NewProfile()
+				curProf.profile.TrackValues(track)
+			}
+			curProf.profile.Merge(r.profile)
+			curProf.capture.Merge(r.capture)
+			if skipDropped {
+				dropped.note(curProf.profile)
+			}
+			prog.add(r.profile.Rows, r.bytes)
+			next++
+			<-inflight
+		}
+	}
+	if perr != nil {
+		return inputColumns{}, perr
+	}
+	if err := ctx.Err(); err != nil {
+		return inputColumns{}, err
+	}
+	if err := flushTo(len(units)); err != nil {
+		return inputColumns{}, err
+	}
+	return columns, nil
 }
 
 // capturePrefix names the positional columns of capture rows (as Spark names header-less CSV
@@ -185,25 +275,85 @@ type producer struct {
 	inflight chan struct{}
 	log      Logger
 	track    []string
+	dropped  *droppedCounts // nil: chunks count every column's categories
 	reader   *source.Reader
 	seq      int
+	unit     int // the unit of the pieces being read
 	columns  []string
 	first    string // the file the columns came from
+	open     openFile
 }
 
-func (p *producer) run(files []source.File) error {
+// openFile is the text file being split, kept open across the consecutive pieces of a file that
+// spans several units.
+type openFile struct {
+	path string
+	sp   rangedSplitter // nil for a CSV file without a header or rows
+	c    io.Closer
+}
+
+// rangedSplitter is a splitter that can be restricted to a byte range (CSV, lines).
+type rangedSplitter interface {
+	decode.Splitter
+	SetRange(start, end int64) error
+}
+
+func (p *producer) run(units []unit) error {
+	var files []source.File
+	for _, u := range units {
+		for _, pc := range u.pieces {
+			if len(files) == 0 || files[len(files)-1].Path != pc.file.Path {
+				files = append(files, pc.file)
+			}
+		}
+	}
 	rd, err := source.NewReader(p.ctx, files, p.cfg.DatasetFormat.Kind != FormatParquet)
 	if err != nil {
 		return producerDone{err: err}
 	}
 	defer rd.Close()
+	defer p.closeOpen()
 	p.reader = rd
-	for _, f := range files {
-		if err := p.file(f); err != nil {
-			return producerDone{n: p.seq, err: err}
+	for u, un := range units {
+		p.unit = u
+		for _, pc := range un.pieces {
+			if err := p.piece(pc); err != nil {
+				return producerDone{n: p.seq, err: err}
+			}
 		}
 	}
 	return producerDone{n: p.seq}
+}
+
+func (p *producer) closeOpen() {
+	if p.open.c != nil {
+		p.open.c.Close()
+	}
+	p.open = openFile{}
+}
+
+// splitter returns the splitter of pc's file restricted to pc's range: the open one when the
+// previous piece was of the same file, else a new one made by mk over the opened file.
+func (p *producer) splitter(pc piece, mk func(io.Reader) (rangedSplitter, error)) (rangedSplitter, error) {
+	if p.open.c == nil || p.open.path != pc.file.Path {
+		p.closeOpen()
+		r, err := p.reader.Open(pc.file)
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", pc.file.Path, err)
+		}
+		sp, err := mk(r)
+		if err != nil {
+			r.Close()
+			return nil, err
+		}
+		p.open = openFile{path: pc.file.Path, sp: sp, c: r}
+	}
+	if pc.ranged && p.open.sp != nil {
+		if err := p.open.sp.SetRange(pc.start, pc.end); err != nil {
+			return nil, err
+		}
+	}
+	return p.open.sp, nil
 }
 
 // emit hands one task to the workers, waiting for room in the in-flight window.
@@ -214,7 +364,7 @@ func (p *producer) emit(run func() (chunkResult, error)) error {
 		return p.ctx.Err()
 	}
 	select {
-	case p.tasks <- task{seq: p.seq, run: run}:
+	case p.tasks <- task{seq: p.seq, unit: p.unit, run: run}:
 		p.seq++
 		return nil
 	case <-p.ctx.Done():
@@ -222,41 +372,43 @@ func (p *producer) emit(run func() (chunkResult, error)) error {
 	}
 }
 
-func (p *producer) file(f source.File) error {
+func (p *producer) piece(pc piece) error {
 	switch p.cfg.DatasetFormat.Kind {
 	case FormatCSV:
-		return p.csv(f)
+		return p.csv(pc)
 	case FormatJSON:
 		if p.cfg.DatasetFormat.Lines {
-			return p.jsonLines(f)
+			return p.jsonLines(pc)
 		}
-		return p.jsonDocument(f)
+		return p.jsonDocument(pc.file)
 	case FormatParquet:
-		return p.parquet(f)
+		return p.parquet(pc)
 	case FormatCapture:
-		return p.capture(f)
+		return p.capture(pc)
 	}
 	return fmt.Errorf("dataset_format %s is not supported by this job", p.cfg.DatasetFormat.Kind)
 }
 
-func (p *producer) csv(f source.File) error {
-	r, err := p.reader.Open(f)
-	if err != nil {
-		return fmt.Errorf("open %s: %w", f.Path, err)
-	}
-	defer r.Close()
-	sp, err := decode.NewCSVSplitter(f.Path, r, decode.CSVOptions{Header: p.cfg.DatasetFormat.Header, ChunkSize: p.cfg.ChunkSize})
-	if err != nil {
+func (p *producer) csv(pc piece) error {
+	f := pc.file
+	sp, err := p.splitter(pc, func(r io.Reader) (rangedSplitter, error) {
+		sp, err := decode.NewCSVSplitter(f.Path, r, decode.CSVOptions{Header: p.cfg.DatasetFormat.Header, ChunkSize: p.cfg.ChunkSize})
+		if err != nil {
+			return nil, err
+		}
+		cols := sp.Columns()
+		if len(cols) == 0 {
+			return nil, nil // an empty file: no header, no rows
+		}
+		if p.columns == nil {
+			p.columns, p.first = slices.Clone(cols), f.Path
+		} else if !slices.Equal(cols, p.columns) {
+			return nil, fmt.Errorf("%s: %w: columns %s differ from %s's columns %s", f.Path, decode.ErrBadInput, quoteList(cols), p.first, quoteList(p.columns))
+		}
+		return sp, nil
+	})
+	if err != nil || sp == nil {
 		return err
-	}
-	cols := sp.Columns()
-	if len(cols) == 0 {
-		return nil // an empty file: no header, no rows
-	}
-	if p.columns == nil {
-		p.columns, p.first = slices.Clone(cols), f.Path
-	} else if !slices.Equal(cols, p.columns) {
-		return fmt.Errorf("%s: %w: columns %s differ from %s's columns %s", f.Path, decode.ErrBadInput, quoteList(cols), p.first, quoteList(p.columns))
 	}
 	names := p.columns
 	return p.chunks(sp, func(c decode.Chunk) (chunkResult, error) {
@@ -289,8 +441,8 @@ func (p *producer) chunks(sp decode.Splitter, work func(decode.Chunk) (chunkResu
 	}
 }
 
-func (p *producer) jsonLines(f source.File) error {
-	return p.lines(f, func(c decode.Chunk) (arrow.RecordBatch, capture.Summary, error) {
+func (p *producer) jsonLines(pc piece) error {
+	return p.lines(pc, func(c decode.Chunk) (arrow.RecordBatch, capture.Summary, error) {
 		rec, err := decode.ParseJSONLines(c, memory.DefaultAllocator)
 		return rec, capture.Summary{}, err
 	})
@@ -298,13 +450,14 @@ func (p *producer) jsonLines(f source.File) error {
 
 // lines cuts a line-oriented file (JSON Lines, capture) into chunks and emits one task per chunk
 // that parses it with parse and profiles the batch.
-func (p *producer) lines(f source.File, parse func(decode.Chunk) (arrow.RecordBatch, capture.Summary, error)) error {
-	r, err := p.reader.Open(f)
+func (p *producer) lines(pc piece, parse func(decode.Chunk) (arrow.RecordBatch, capture.Summary, error)) error {
+	sp, err := p.splitter(pc, func(r io.Reader) (rangedSplitter, error) {
+		return decode.NewLineSplitter(pc.file.Path, r, p.cfg.ChunkSize), nil
+	})
 	if err != nil {
-		return fmt.Errorf("open %s: %w", f.Path, err)
+		return err
 	}
-	defer r.Close()
-	return p.chunks(decode.NewLineSplitter(f.Path, r, p.cfg.ChunkSize), func(c decode.Chunk) (chunkResult, error) {
+	return p.chunks(sp, func(c decode.Chunk) (chunkResult, error) {
 		rec, sum, err := parse(c)
 		if err != nil {
 			return chunkResult{}, err
@@ -336,7 +489,8 @@ func (p *producer) jsonDocument(f source.File) error {
 	})
 }
 
-func (p *producer) parquet(f source.File) error {
+func (p *producer) parquet(pc piece) error {
+	f := pc.file
 	if f.Compressed() {
 		return fmt.Errorf("%s: %w: gzip-compressed Parquet files are not supported (Parquet compresses its pages itself)", f.Path, decode.ErrBadInput)
 	}
@@ -345,7 +499,21 @@ func (p *producer) parquet(f source.File) error {
 		return fmt.Errorf("open %s: %w", f.Path, err)
 	}
 	defer closer.Close()
-	return decode.ReadParquet(f.Path, fh, parquetBatchRows, memory.DefaultAllocator, func(_ int, rec arrow.RecordBatch) error {
+	// A file split into units: each unit holds the row groups that start in its byte range.
+	keep := func(int) bool { return true }
+	if pc.ranged {
+		starts, err := parquetRowGroupStarts(f.Path, fh, f.Size)
+		if err != nil {
+			return err
+		}
+		keep = func(rg int) bool {
+			return rg < len(starts) && starts[rg] >= pc.start && (pc.end <= 0 || starts[rg] < pc.end)
+		}
+	}
+	return decode.ReadParquet(f.Path, fh, parquetBatchRows, memory.DefaultAllocator, func(rg int, rec arrow.RecordBatch) error {
+		if !keep(rg) {
+			return nil
+		}
 		if p.columns == nil {
 			p.first = f.Path
 			for _, fld := range rec.Schema().Fields() {
@@ -360,9 +528,9 @@ func (p *producer) parquet(f source.File) error {
 	})
 }
 
-func (p *producer) capture(f source.File) error {
+func (p *producer) capture(pc piece) error {
 	opt := p.cfg.captureOptions()
-	return p.lines(f, func(c decode.Chunk) (arrow.RecordBatch, capture.Summary, error) {
+	return p.lines(pc, func(c decode.Chunk) (arrow.RecordBatch, capture.Summary, error) {
 		return capture.Parse(c, opt, memory.DefaultAllocator)
 	})
 }
@@ -370,6 +538,9 @@ func (p *producer) capture(f source.File) error {
 func (p *producer) profileRecords(declare []string, rec arrow.RecordBatch) (chunkResult, error) {
 	prof := stats.NewProfile()
 	prof.TrackValues(p.track)
+	if p.dropped != nil {
+		prof.SkipCounting(p.dropped.has)
+	}
 	prof.Declare(declare)
 	if err := prof.Add(rec); err != nil {
 		return chunkResult{}, err
@@ -378,3 +549,39 @@ func (p *producer) profileRecords(declare []string, rec arrow.RecordBatch) (chun
 }
 
 func quoteList(s []string) string { return fmt.Sprintf("%q", s) }
+
+// droppedCounts are the columns whose exact category counts the merged profile has dropped; the
+// merge loop adds to it and the workers read it. Dropped counts stay dropped through every later
+// merge, so whenever a worker reads the set, skipping its columns leaves the result unchanged.
+type droppedCounts struct {
+	names sync.Map // column name → struct{}
+	n     atomic.Int64
+	seen  int // columns of the merged profile known dropped (merge loop only)
+}
+
+// note records the dropped columns of the merged profile p.
+func (d *droppedCounts) note(p *stats.Profile) {
+	cols := p.Columns()
+	if d.seen == len(cols) {
+		return
+	}
+	n := 0
+	for _, c := range cols {
+		if c.CategoriesDropped() {
+			n++
+			if _, ok := d.names.Load(c.Name); !ok {
+				d.names.Store(c.Name, struct{}{})
+			}
+		}
+	}
+	d.seen = n
+	d.n.Store(int64(n))
+}
+
+func (d *droppedCounts) has(name string) bool {
+	if d.n.Load() == 0 {
+		return false
+	}
+	_, ok := d.names.Load(name)
+	return ok
+}

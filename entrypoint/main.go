@@ -52,6 +52,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return executions(args[1:], stdout, stderr)
 	case "report":
 		return reportCmd(ctx, args[1:], stdout, stderr)
+	case "merge":
+		return mergeCmd(ctx, args[1:], stderr, newLogger(stderr, false))
 	case "version", "--version":
 		fmt.Fprintf(stdout, "driftwatch %s (%s)\n", version, runtime.Version())
 		return 0
@@ -74,6 +76,7 @@ Usage:
   driftwatch monitor [flags]      check a dataset or captured traffic against a baseline; write
                                   statistics.json, constraint_violations.json, violation_details.json
   driftwatch executions [flags]   list the executions recorded under an output folder, newest first
+  driftwatch merge [flags]        merge the partial profiles of a sharded job (baseline|monitor --shard i/n)
   driftwatch version              print the version
 
 Run 'driftwatch baseline -h' for the flags of a command.
@@ -126,6 +129,7 @@ func baseline(ctx context.Context, args []string, stderr io.Writer, logger *slog
 	fs.StringVar(&cfg.OutputMessageFile, "message-file", "", "also write the outcome message here, as the container does (output_message_file)")
 	fs.IntVar(&cfg.Parallelism, "parallelism", cfg.Parallelism, "chunks profiled at once; never changes the output")
 	withReport := fs.Bool("report", true, "also write report.html, a self-contained page for people (DRIFTWATCH_REPORT)")
+	applyShard := shardFlags(fs, &cfg)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: driftwatch baseline --dataset PATH --format csv|json|parquet [--header=true] --output DIR\n\n"+
 			"Profiles a dataset the way SageMaker Model Monitor's suggest-baseline job does and writes\n"+
@@ -136,6 +140,9 @@ func baseline(ctx context.Context, args []string, stderr io.Writer, logger *slog
 		return code
 	}
 	f, err := ff.build()
+	if err == nil {
+		err = applyShard()
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "driftwatch baseline: %v\n", err)
 		return analyzer.ExitConfig
@@ -143,7 +150,9 @@ func baseline(ctx context.Context, args []string, stderr io.Writer, logger *slog
 	cfg.DatasetFormat = f
 	cfg.NoReport = !*withReport
 	out := analyzer.Run(ctx, cfg, logger)
-	if out.Status == analyzer.Completed {
+	if out.Status == analyzer.Completed && out.Partial {
+		fmt.Fprintln(stderr, out.Message)
+	} else if out.Status == analyzer.Completed {
 		fmt.Fprintf(stderr, "wrote %s/%s and %s/%s\n", cfg.OutputPath, analyzer.StatisticsFile, cfg.OutputPath, analyzer.ConstraintsFile)
 	}
 	return out.ExitCode()
@@ -175,6 +184,7 @@ func monitor(ctx context.Context, args []string, stderr io.Writer, logger *slog.
 	fs.IntVar(&cfg.Parallelism, "parallelism", cfg.Parallelism, "chunks profiled at once; never changes the output")
 	withReport := fs.Bool("report", true, "also write report.html, a self-contained page for people (DRIFTWATCH_REPORT)")
 	fs.BoolVar(&failOnViolations, "fail-on-violations", false, fmt.Sprintf("exit with code %d when violations are found (for CI gating)", exitViolations))
+	applyShard := shardFlags(fs, &cfg)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: driftwatch monitor --dataset PATH --format csv|json|parquet|capture --baseline-statistics F --baseline-constraints F --output DIR [--start T --end T]\n\n"+
 			"Checks data against a baseline the way SageMaker Model Monitor's monitoring job does: data types,\n"+
@@ -189,6 +199,9 @@ func monitor(ctx context.Context, args []string, stderr io.Writer, logger *slog.
 		return analyzer.ExitConfig
 	}
 	f, err := ff.build()
+	if err == nil {
+		err = applyShard()
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "driftwatch monitor: %v\n", err)
 		return analyzer.ExitConfig

@@ -50,6 +50,7 @@ type splitter struct {
 	record  int64 // records before buf[0]
 	index   int
 	err     error // sticky error to return from Next
+	end     int64 // records starting at or after this offset are left for the next range (setRange); 0: none
 }
 
 func newSplitter(file string, r io.Reader, size, maxRecord int, scan recordScanner) *splitter {
@@ -154,6 +155,12 @@ func (s *splitter) next() (Chunk, error) {
 	done := false
 	for !done && s.record == rec0 && err == nil {
 		limit := ((s.off+int64(pos))/s.size + 1) * s.size // records starting before limit belong here
+		if s.end > 0 {
+			if s.off+int64(pos) >= s.end {
+				break // the range ends here: the rest belongs to the next one (setRange)
+			}
+			limit = min(limit, s.end)
+		}
 		s.fill(pos + int(min(limit-s.off-int64(pos), DefaultMaxRecordSize)) + s.step)
 		for s.off+int64(pos) < limit {
 			if s.plainCSV && s.bulk(&pos, int(limit-s.off)) {
