@@ -34,7 +34,7 @@ test: report-assets
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -tags invariants ./stats/...
-	$(GO) test -count=1 -race -short ./analyzer/ ./stats/
+	$(GO) test -count=1 -race -short ./analyzer/ ./stats/ ./sidecar/
 	scripts/ci-image.sh test --skip-if-missing
 
 # bench: kernel benchmarks, then a whole baseline job on a generated 1 GB CSV (MB/s and peak RSS).
@@ -70,3 +70,12 @@ image: report-assets
 
 image-test: report-assets
 	VERSION=$(VERSION) scripts/ci-image.sh test
+
+# bench-capture: load test of the data capture sidecar on loopback (internal/capturebench): the
+# latency `driftwatch capture` adds at 1,000 req/s with 1 KB bodies (p50…max, against the model
+# called directly and a bare ReverseProxy as control, alternating blocks) and closed-loop
+# throughput. Bounded: about a minute. Results in
+# BENCHMARKS.md ("Data capture sidecar"). Not part of `make test`.
+.PHONY: bench-capture
+bench-capture: build
+	$(GO) run ./internal/capturebench -binary $(BIN)

@@ -4,14 +4,18 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -19,6 +23,7 @@ import (
 
 	"github.com/driftwatch/driftwatch/analyzer"
 	"github.com/driftwatch/driftwatch/analyzer/s3io"
+	"github.com/driftwatch/driftwatch/sidecar"
 )
 
 // manifestDir holds the Kubernetes examples shipped with driftwatch.
@@ -55,6 +60,8 @@ type manifests struct {
 	accounts []*corev1.ServiceAccount
 	cronJobs []*batchv1.CronJob
 	jobs     []*batchv1.Job
+	deploys  []*appsv1.Deployment
+	services []*corev1.Service
 	kustom   *kustomization
 	files    []string
 }
@@ -100,6 +107,12 @@ func load(t *testing.T) manifests {
 			case "batch/v1 Job":
 				j := &batchv1.Job{}
 				m.jobs, obj = append(m.jobs, j), j
+			case "apps/v1 Deployment":
+				d := &appsv1.Deployment{}
+				m.deploys, obj = append(m.deploys, d), d
+			case "v1 Service":
+				svc := &corev1.Service{}
+				m.services, obj = append(m.services, svc), svc
 			case "kustomize.config.k8s.io/v1beta1 Kustomization":
 				m.kustom = &kustomization{}
 				obj = m.kustom
@@ -343,10 +356,11 @@ func TestManifests(t *testing.T) {
 	}
 
 	// The one-off baseline Job writes where the CronJob reads its baseline.
-	if len(m.jobs) != 1 {
-		t.Fatalf("%d Jobs, want 1", len(m.jobs))
+	baselines := jobsOf(m, "baseline")
+	if len(baselines) != 1 {
+		t.Fatalf("%d baseline Jobs, want 1", len(baselines))
 	}
-	j := m.jobs[0]
+	j := baselines[0]
 	exitCodePolicy(t, "Job "+j.GenerateName, j.Spec.PodFailurePolicy)
 	bcfg := checkPod(t, "Job "+j.GenerateName, j.Spec.Template.Spec, m.accounts, nil)
 	if bcfg.BaselineStatistics != "" || bcfg.OutputPath+"/statistics.json" != cfg.BaselineStatistics || bcfg.OutputPath+"/constraints.json" != cfg.BaselineConstraints {
@@ -360,6 +374,210 @@ func TestManifests(t *testing.T) {
 	for _, r := range m.kustom.Resources {
 		if !slices.Contains(m.files, r) {
 			t.Errorf("kustomization.yaml lists %s, which is not in %s", r, manifestDir)
+		}
+	}
+}
+
+// jobsOf returns the Jobs labelled app.kubernetes.io/component=component.
+func jobsOf(m manifests, component string) []*batchv1.Job {
+	var out []*batchv1.Job
+	for _, j := range m.jobs {
+		if j.Labels["app.kubernetes.io/component"] == component {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+// TestShardedManifests checks the two-step sharded baseline (docs/sharding.md): an Indexed Job
+// whose pods are shards i of n by JOB_COMPLETION_INDEX, and a merge Job that waits for their
+// partial profiles. Both configurations are validated by the analyzer itself, as pod 0, pod n-1
+// and the merge pod would see them.
+func TestShardedManifests(t *testing.T) {
+	m := load(t)
+	if n := len(jobsOf(m, "baseline")) + len(jobsOf(m, "baseline-shard")) + len(jobsOf(m, "baseline-merge")); n != len(m.jobs) {
+		t.Errorf("%d Jobs, %d with a known component label", len(m.jobs), n)
+	}
+	shards, merges := jobsOf(m, "baseline-shard"), jobsOf(m, "baseline-merge")
+	if len(shards) != 1 || len(merges) != 1 {
+		t.Fatalf("%d shard Jobs and %d merge Jobs, want 1 and 1", len(shards), len(merges))
+	}
+	sj, mj := shards[0], merges[0]
+	what := "Job " + sj.GenerateName
+	if sj.Spec.CompletionMode == nil || *sj.Spec.CompletionMode != batchv1.IndexedCompletion {
+		t.Fatalf("%s: completionMode must be Indexed (Kubernetes then sets JOB_COMPLETION_INDEX)", what)
+	}
+	if sj.Spec.Completions == nil || sj.Spec.Parallelism == nil || *sj.Spec.Parallelism != *sj.Spec.Completions {
+		t.Fatalf("%s: completions and parallelism must be set and equal", what)
+	}
+	n := int(*sj.Spec.Completions)
+	exitCodePolicy(t, what, sj.Spec.PodFailurePolicy)
+	exitCodePolicy(t, "Job "+mj.GenerateName, mj.Spec.PodFailurePolicy)
+	var shardCfg analyzer.Config
+	for _, i := range []int{0, n - 1} {
+		cfg := checkPod(t, what, sj.Spec.Template.Spec, m.accounts, map[string]string{"JOB_COMPLETION_INDEX": strconv.Itoa(i)})
+		if s := cfg.Sharding; s.Index != i || s.Count != n || s.Merge {
+			t.Errorf("%s: pod %d is shard %d of %d (merge %v), want shard %d of %d, completions", what, i, s.Index, s.Count, s.Merge, i, n)
+		}
+		shardCfg = cfg
+	}
+	mcfg := checkPod(t, "Job "+mj.GenerateName, mj.Spec.Template.Spec, m.accounts, nil)
+	ms := mcfg.Sharding
+	if !ms.Merge || ms.Count != 0 || ms.ExpectCount != n || ms.MergeTimeout <= 0 {
+		t.Errorf("merge Job: sharding %+v, want a merge expecting %d partials with a timeout", ms, n)
+	}
+	if ms.Partials == "" || ms.Partials != shardCfg.Sharding.Partials {
+		t.Errorf("merge Job reads partials from %q, the shards write them to %q", ms.Partials, shardCfg.Sharding.Partials)
+	}
+	if mcfg.DatasetSource != shardCfg.DatasetSource || mcfg.OutputPath != shardCfg.OutputPath || !reflect.DeepEqual(mcfg.DatasetFormat, shardCfg.DatasetFormat) {
+		t.Errorf("merge Job and shards disagree on the job: %s %s vs %s %s", mcfg.DatasetSource, mcfg.OutputPath, shardCfg.DatasetSource, shardCfg.OutputPath)
+	}
+	if d := mj.Spec.ActiveDeadlineSeconds; d == nil || time.Duration(*d)*time.Second <= ms.MergeTimeout {
+		t.Errorf("merge Job: activeDeadlineSeconds must exceed DRIFTWATCH_MERGE_TIMEOUT %s, so the job fails with the merge's own message", ms.MergeTimeout)
+	}
+}
+
+// TestCaptureSidecarManifest checks the data capture sidecar example (capture-sidecar.yaml): the
+// sidecar's configuration is accepted by the sidecar itself, the Service reaches the model only
+// through it, its readiness probe is a path it never captures, its spool is a writable volume
+// large enough for --max-spool-bytes, the pod waits for its graceful shutdown, and it writes the
+// capture tree the hourly CronJob reads.
+func TestCaptureSidecarManifest(t *testing.T) {
+	m := load(t)
+	if len(m.deploys) != 1 || len(m.services) != 1 {
+		t.Fatalf("%d Deployments and %d Services, want 1 and 1", len(m.deploys), len(m.services))
+	}
+	d, svc := m.deploys[0], m.services[0]
+	what := "Deployment " + d.Name
+	pod := d.Spec.Template.Spec
+	if !slices.ContainsFunc(m.accounts, func(sa *corev1.ServiceAccount) bool { return sa.Name == pod.ServiceAccountName }) {
+		t.Errorf("%s: serviceAccountName %q is not a ServiceAccount of %s", what, pod.ServiceAccountName, manifestDir)
+	}
+	if len(pod.Containers) != 2 {
+		t.Fatalf("%s: %d containers, want the model and the sidecar", what, len(pod.Containers))
+	}
+	var model, c corev1.Container
+	for _, ct := range pod.Containers {
+		if len(ct.Args) > 0 && ct.Args[0] == "capture" {
+			c = ct
+		} else {
+			model = ct
+		}
+	}
+	if c.Name == "" || !strings.Contains(c.Image, "driftwatch:") || len(c.Command) != 0 {
+		t.Fatalf("%s: no driftwatch container running `capture` with the image's entrypoint", what)
+	}
+	sc := c.SecurityContext
+	if sc == nil || sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem || sc.AllowPrivilegeEscalation == nil ||
+		*sc.AllowPrivilegeEscalation || sc.Capabilities == nil || !slices.Contains(sc.Capabilities.Drop, "ALL") {
+		t.Errorf("%s: sidecar securityContext must set readOnlyRootFilesystem, no privilege escalation, drop ALL", what)
+	}
+	if psc := pod.SecurityContext; psc == nil || psc.RunAsNonRoot == nil || !*psc.RunAsNonRoot {
+		t.Errorf("%s: pod securityContext must set runAsNonRoot", what)
+	}
+
+	// Every variable is a sidecar flag's, or read by the Go runtime, the AWS SDK or the logger;
+	// the sidecar accepts the configuration.
+	vars, names := env(t, c)
+	for _, n := range names {
+		if !strings.HasPrefix(n, sidecar.EnvPrefix) && !slices.Contains([]string{"AWS_REGION", "GOMEMLIMIT", "DRIFTWATCH_LOG_FORMAT"}, n) {
+			t.Errorf("%s: variable %s is read by nothing", what, n)
+		}
+	}
+	var usage strings.Builder
+	sidecar.ParseConfig([]string{"-h"}, func(string) (string, bool) { return "", false }, &usage)
+	for _, n := range names {
+		if flagName, ok := strings.CutPrefix(n, sidecar.EnvPrefix); ok &&
+			!strings.Contains(usage.String(), "-"+strings.ReplaceAll(strings.ToLower(flagName), "_", "-")+" ") {
+			t.Errorf("%s: %s names no flag of driftwatch capture", what, n)
+		}
+	}
+	cfg, err := sidecar.ParseConfig(c.Args[1:], func(k string) (string, bool) { v, ok := vars[k]; return v, ok }, &usage)
+	if err != nil {
+		t.Fatalf("%s: the sidecar rejects its configuration: %v", what, err)
+	}
+
+	// Resources: the queue fits in memory with room for the runtime; GOMEMLIMIT below the limit.
+	lim := c.Resources.Limits
+	if lim.Memory().IsZero() || c.Resources.Requests.Memory().IsZero() || lim.Cpu().IsZero() {
+		t.Errorf("%s: sidecar resources must set memory and CPU", what)
+	}
+	if lim.Memory().Value() < 2*cfg.QueueBytes {
+		t.Errorf("%s: memory limit %v leaves no room beside --queue-bytes %d", what, lim.Memory(), cfg.QueueBytes)
+	}
+	if v, ok := vars["GOMEMLIMIT"]; ok {
+		if q, err := resource.ParseQuantity(strings.TrimSuffix(v, "B")); err != nil || q.Cmp(*lim.Memory()) >= 0 {
+			t.Errorf("%s: GOMEMLIMIT %q must be a size below the memory limit %v", what, v, lim.Memory())
+		}
+	}
+
+	// The spool: a writable emptyDir (the root is read-only) holding --max-spool-bytes.
+	mounted := false
+	for _, vm := range c.VolumeMounts {
+		if vm.MountPath != cfg.SpoolDir || vm.ReadOnly {
+			continue
+		}
+		for _, v := range pod.Volumes {
+			if v.Name == vm.Name && v.EmptyDir != nil && v.EmptyDir.SizeLimit != nil && v.EmptyDir.SizeLimit.Value() >= cfg.MaxSpoolBytes {
+				mounted = true
+			}
+		}
+	}
+	if !mounted {
+		t.Errorf("%s: --spool-dir %s must be a writable emptyDir mount with sizeLimit >= --max-spool-bytes %d", what, cfg.SpoolDir, cfg.MaxSpoolBytes)
+	}
+
+	// Traffic: Service → sidecar port → model port.
+	port := func(ct corev1.Container, nameOrNumber string) int32 {
+		for _, p := range ct.Ports {
+			if p.Name == nameOrNumber || strconv.Itoa(int(p.ContainerPort)) == nameOrNumber {
+				return p.ContainerPort
+			}
+		}
+		return 0
+	}
+	_, listenPort, _ := strings.Cut(cfg.Listen, ":")
+	for _, sp := range svc.Spec.Ports {
+		if got := port(c, sp.TargetPort.String()); got == 0 || strconv.Itoa(int(got)) != listenPort {
+			t.Errorf("Service %s: port %d targets %s, not the sidecar's --listen %s: traffic would bypass capture", svc.Name, sp.Port, sp.TargetPort.String(), cfg.Listen)
+		}
+	}
+	for k, v := range svc.Spec.Selector {
+		if d.Spec.Template.Labels[k] != v {
+			t.Errorf("Service %s selects %s=%s, which the pods do not carry", svc.Name, k, v)
+		}
+	}
+	up, _ := url.Parse(cfg.Upstream)
+	if host := up.Hostname(); (host != "127.0.0.1" && host != "localhost") || port(model, up.Port()) == 0 {
+		t.Errorf("%s: --upstream %s is not the model container's port on localhost", what, cfg.Upstream)
+	}
+	if _, mport, _ := strings.Cut(cfg.MetricsListen, ":"); d.Spec.Template.Annotations["prometheus.io/port"] != mport || port(c, mport) == 0 {
+		t.Errorf("%s: the scrape annotation and the container port must match --metrics-listen %s", what, cfg.MetricsListen)
+	}
+	if p := c.ReadinessProbe; p == nil || p.HTTPGet == nil || !slices.Contains(cfg.SkipPaths, p.HTTPGet.Path) || port(c, p.HTTPGet.Port.String()) == 0 {
+		t.Errorf("%s: the readiness probe must check the model through the sidecar on a path it never captures (%v)", what, cfg.SkipPaths)
+	}
+
+	// Shutdown: the pod waits for the sidecar's preStop pause and graceful stop; the model
+	// outlives the sidecar's drain.
+	pause := func(ct corev1.Container) int64 {
+		if ct.Lifecycle != nil && ct.Lifecycle.PreStop != nil && ct.Lifecycle.PreStop.Sleep != nil {
+			return ct.Lifecycle.PreStop.Sleep.Seconds
+		}
+		return 0
+	}
+	if g := pod.TerminationGracePeriodSeconds; g == nil || time.Duration(*g)*time.Second <= cfg.ShutdownTimeout+time.Duration(pause(c))*time.Second {
+		t.Errorf("%s: terminationGracePeriodSeconds must exceed the sidecar's preStop pause plus --shutdown-timeout %v", what, cfg.ShutdownTimeout)
+	}
+	if pause(model) <= pause(c) {
+		t.Errorf("%s: the model's preStop pause (%ds) must outlast the sidecar's (%ds)", what, pause(model), pause(c))
+	}
+
+	// The capture tree is the one the hourly CronJob monitors.
+	if len(m.cronJobs) == 1 {
+		cron, _ := env(t, m.cronJobs[0].Spec.JobTemplate.Spec.Template.Spec.Containers[0])
+		if want := strings.TrimSuffix(cfg.Destination, "/") + "/" + cfg.EndpointName; cron["dataset_source"] != want || cron["sagemaker_endpoint_name"] != cfg.EndpointName {
+			t.Errorf("%s writes %s; the CronJob reads %s (endpoint %s)", what, want, cron["dataset_source"], cron["sagemaker_endpoint_name"])
 		}
 	}
 }

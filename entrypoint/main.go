@@ -54,6 +54,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return reportCmd(ctx, args[1:], stdout, stderr)
 	case "merge":
 		return mergeCmd(ctx, args[1:], stderr, newLogger(stderr, false))
+	case "capture":
+		return captureCmd(ctx, args[1:], stderr, newLogger(stderr, false))
 	case "version", "--version":
 		fmt.Fprintf(stdout, "driftwatch %s (%s)\n", version, runtime.Version())
 		return 0
@@ -77,6 +79,7 @@ Usage:
                                   statistics.json, constraint_violations.json, violation_details.json
   driftwatch executions [flags]   list the executions recorded under an output folder, newest first
   driftwatch merge [flags]        merge the partial profiles of a sharded job (baseline|monitor --shard i/n)
+  driftwatch capture [flags]      proxy a model server and record its traffic in SageMaker's capture format
   driftwatch version              print the version
 
 Run 'driftwatch baseline -h' for the flags of a command.

@@ -55,12 +55,7 @@ func TestS3ServerDiesMidJob(t *testing.T) {
 		t.Skip("uploads a large object")
 	}
 	bin := versitygwBinary(t)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := freeAddr(t)
 	dir := t.TempDir()
 	srv := startVersitygw(t, bin, addr, dir)
 	defer func() { srv.Process.Kill(); srv.Wait() }()
@@ -99,7 +94,7 @@ func TestS3ServerDiesMidJob(t *testing.T) {
 	time.Sleep(400 * time.Millisecond)
 	srv.Process.Kill()
 	srv.Wait()
-	err = cmd.Wait()
+	err := cmd.Wait()
 	if exitCode(err) != 1 {
 		t.Fatalf("exit %d after the server died, want 1 (Failed); the job may have finished first\n%s", exitCode(err), logs.String())
 	}
@@ -119,4 +114,15 @@ func TestS3ServerDiesMidJob(t *testing.T) {
 	if m, _ := os.ReadFile(msg); !strings.HasPrefix(string(m), "Completed: ") {
 		t.Errorf("rerun message %q", m)
 	}
+}
+
+// freeAddr returns a loopback address nothing listens on (a port the kernel just handed out).
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }
