@@ -311,6 +311,73 @@ func TestBrowserLazy(t *testing.T) {
 	}
 }
 
+// TestBrowserEscaping opens, in a real HTML parser, a report whose every string carries markup and
+// quotes (hostileModel): no element is injected, nothing is loaded, and the title, names,
+// attributes and notes read back as the model's strings (NUL and invalid UTF-8 as U+FFFD, as the
+// parser decodes them); then every chart draws from the option table.
+func TestBrowserEscaping(t *testing.T) {
+	needEcharts(t)
+	ctx := browser(t)
+	_, m := hostileModel(t)
+	file := filepath.Join(t.TempDir(), "hostile.html")
+	var b bytes.Buffer
+	if err := Render(&b, m); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tab, pl := open(t, ctx, file)
+	type dom struct {
+		Images   int    `json:"images"`
+		Scripts  int    `json:"scripts"`
+		Title    string `json:"title"`
+		H1       string `json:"h1"`
+		Name     string `json:"name"`
+		Heading  string `json:"heading"`
+		Label    string `json:"label"`
+		Units    string `json:"units"`
+		Note     string `json:"note"`
+		Sections int    `json:"sections"`
+	}
+	got, err := chromedp.Run(tab, chromedp.Evaluate[dom](`(function () {
+  var f = document.querySelector('.feature'), c = f.querySelector('.chart');
+  return {images: document.querySelectorAll('img').length, scripts: document.scripts.length,
+    title: document.querySelector('title').textContent, h1: document.querySelector('h1').textContent,
+    name: f.getAttribute('data-name'), heading: f.querySelector('h3').firstChild.textContent,
+    label: c.getAttribute('aria-label'), units: c.getAttribute('data-units'),
+    note: f.querySelector('.notes li').textContent, sections: document.querySelectorAll('section.feature').length};
+})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed := func(s string) string { return strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", "\uFFFD"), "\uFFFD") }
+	f := m.Features[0]
+	want := dom{
+		Images: 0, Scripts: 3, Title: parsed(m.Title), H1: parsed(m.Title),
+		Name: parsed(strings.ToLower(f.Name)), Heading: parsed(f.Name) + " ",
+		Units: `["%","%"]`, Note: parsed(f.Notes[0]), Sections: len(m.Features),
+	}
+	// The first chart's title: the name, what it shows, then sample sizes.
+	if label := parsed(f.Name) + ": share of "; !strings.HasPrefix(got.Label, label) {
+		t.Errorf("chart label %q does not start with %q", got.Label, label)
+	}
+	got.Label = ""
+	if got != want {
+		t.Errorf("page as parsed:\n got %+v\nwant %+v", got, want)
+	}
+	n, err := chromedp.Run(tab, chromedp.Evaluate[int](`window.driftwatchDrawAll()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if charts := strings.Count(b.String(), `<div class="chart" id=`); n != charts {
+		t.Errorf("%d charts drawn of %d", n, charts)
+	}
+	for _, p := range pl.take() {
+		t.Error(p)
+	}
+}
+
 // imageStats decodes a PNG and returns its number of distinct colours and the share of pixels
 // that are not white.
 func imageStats(t *testing.T, b []byte) (int, float64) {

@@ -7,10 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html/template"
 	"io"
 	"io/fs"
-	"strings"
 )
 
 // assetFS holds report/assets: echarts.min.js when scripts/fetch-echarts.sh has run (make
@@ -25,58 +23,11 @@ var assets fs.FS = assetFS
 // echartsPath is the library's place in assets.
 const echartsPath = "assets/echarts.min.js"
 
-//go:embed page.html.tmpl page.css page.js
+//go:embed page.css page.js
 var pageFS embed.FS
 
 // ErrNoEcharts is returned by Render when the binary was built before echarts was fetched.
 var ErrNoEcharts = errors.New("report built without echarts: run make report-assets")
-
-var pageTemplate = template.Must(template.New("page.html.tmpl").Funcs(template.FuncMap{
-	"int":   formatInt,
-	"count": func(n int) string { return formatInt(int64(n)) },
-	"num": func(v any) string {
-		switch x := v.(type) {
-		case float64:
-			return formatNum(x)
-		case Num:
-			return formatNum(float64(x))
-		case *Num:
-			if x != nil {
-				return formatNum(float64(*x))
-			}
-		}
-		return "–"
-	},
-	"pct": formatPct,
-	"nump": func(n *Num) string {
-		if n == nil {
-			return "–"
-		}
-		return formatNum(float64(*n))
-	},
-	"pctp": func(n *Num) string {
-		if n == nil {
-			return "–"
-		}
-		return formatPct(float64(*n))
-	},
-	"int64p": func(n *int64) string {
-		if n == nil {
-			return "–"
-		}
-		return formatInt(*n)
-	},
-	"lower":       strings.ToLower,
-	"evidence":    formatEvidence,
-	"statusClass": statusClass,
-	"join":        strings.Join,
-	"trimStatus": func(msg, status string) string {
-		if status != "" {
-			msg = strings.TrimSpace(strings.TrimPrefix(msg, status+":"))
-		}
-		return msg
-	},
-}).ParseFS(pageFS, "page.html.tmpl"))
 
 // statusClass maps a job status to the page's style and symbol (never colour alone).
 func statusClass(status string) string {
@@ -91,7 +42,7 @@ func statusClass(status string) string {
 	return "bad"
 }
 
-// pageData is what page.html.tmpl lays out.
+// pageData is what writePage lays out.
 type pageData struct {
 	M           *Model
 	HasBaseline bool
@@ -100,10 +51,13 @@ type pageData struct {
 	Complete    *chart
 	Trends      []*chart
 	Features    []featureView
-	Options     template.JS
-	Echarts     template.JS
-	CSS         template.CSS
-	Script      template.JS
+	// Options, Echarts, CSS and Script are inlined as they are: Options is JSON that encoding/json
+	// escaped (optionTable), Echarts was checked for "</script" (containsScriptEnd), CSS and Script
+	// are this package's page.css and page.js.
+	Options []byte
+	Echarts []byte
+	CSS     []byte
+	Script  []byte
 }
 
 // featureView is one feature's section.
@@ -119,6 +73,10 @@ type statRow struct{ Name, Baseline, Current string }
 // every chart's data inline, nothing loaded from anywhere (a Content-Security-Policy of
 // default-src 'none' enforces it), so that it opens from file:// with no network. Charts are drawn
 // when they scroll into view, so that a page with a thousand features opens at once.
+//
+// The page is written by plain Go (writePage), not by a template: executing text/template or
+// html/template makes the linker keep every exported method of every reachable type, 11.3 MB
+// of the binary (issue #4, docs/report.md).
 func Render(w io.Writer, m *Model) error {
 	lib, err := fs.ReadFile(assets, echartsPath)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -138,7 +96,7 @@ func Render(w io.Writer, m *Model) error {
 	if err != nil {
 		return err
 	}
-	d := pageData{M: m, Echarts: template.JS(lib), CSS: template.CSS(css), Script: template.JS(script)}
+	d := pageData{M: m, Echarts: lib, CSS: css, Script: script}
 	for _, f := range m.Features {
 		if f.Baseline != nil {
 			d.HasBaseline = true
@@ -188,12 +146,13 @@ func Render(w io.Writer, m *Model) error {
 	if err != nil {
 		return err
 	}
-	d.Options = template.JS(opt)
+	d.Options = opt
 	bw := bufio.NewWriterSize(w, 1<<16)
-	if err := pageTemplate.Execute(bw, d); err != nil {
+	writePage(pageWriter{bw}, &d)
+	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("render report: %w", err)
 	}
-	return bw.Flush()
+	return nil
 }
 
 // containsScriptEnd reports whether b holds "</script" in any letter case, which would end an

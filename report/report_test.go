@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -458,6 +459,134 @@ func TestRenderSelfContained(t *testing.T) {
 	}
 	if !strings.Contains(page, `"mean": "NaN"`) && !strings.Contains(page, ">NaN<") {
 		t.Error("NaN mean not shown")
+	}
+}
+
+// hostile is appended to every string of a model by markStrings: it tries to close the script,
+// open an element, end a quoted attribute either way, start an entity, and carries the characters
+// html/template also replaced (+, NUL), invalid UTF-8, a line separator (U+2028, a line break for
+// old JavaScript parsers) and template syntax. It is lower case, so that data-name (the name in
+// lower case) carries it unchanged.
+const hostile = "</script><img src=x onerror=alert(1)> a+b \"q\" 'q' &amp; \x00 \xff é\u2028 {{.}} <!-- -->"
+
+// hostileModel is the monitoring report with records, reasons and examples added, once as it is
+// and once with hostile appended to every string but the generated anchors (Feature.ID,
+// FeatureID: "f" and a number).
+func hostileModel(t testing.TB) (plain, marked *Model) {
+	t.Helper()
+	for _, tc := range inputs() {
+		if tc.name != "monitoring" {
+			continue
+		}
+		for _, m := range []**Model{&plain, &marked} {
+			var err error
+			if *m, err = Build(tc.in(t)); err != nil {
+				t.Fatal(err)
+			}
+			r := (*m).Rows.Records
+			r.UnusableReasons = []ReasonCount{{Reason: "not JSON", Count: 2}}
+			r.Examples = []RecordProblem{{File: "a.jsonl", Line: 12, Reason: "not JSON"}}
+			(*m).Notes = append((*m).Notes, "a note")
+			(*m).Features[0].Notes = []string{"a feature note"}
+		}
+	}
+	markStrings(reflect.ValueOf(marked))
+	return plain, marked
+}
+
+// markStrings appends hostile to every string reachable from v, except the fields ID and FeatureID.
+func markStrings(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			markStrings(v.Elem())
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if f := v.Type().Field(i); f.IsExported() && f.Name != "ID" && f.Name != "FeatureID" {
+				markStrings(v.Field(i))
+			}
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			markStrings(v.Index(i))
+		}
+	case reflect.String:
+		v.SetString(v.String() + hostile)
+	}
+}
+
+// TestRenderEscapesEveryString renders a model whose every string carries markup and quotes, and
+// checks that none of it reaches the page as markup: outside the inlined library, style and
+// script, the page has exactly as many raw <, >, ", ', + and NUL bytes as the page of the same
+// model without the marks, and the marks appear escaped in the places a reader sees them.
+func TestRenderEscapesEveryString(t *testing.T) {
+	needEcharts(t)
+	plain, marked := hostileModel(t)
+	strip := func(m *Model) (markup, options string) {
+		t.Helper()
+		var b bytes.Buffer
+		if err := Render(&b, m); err != nil {
+			t.Fatal(err)
+		}
+		page := b.String()
+		for _, name := range []string{"page.css", "page.js"} {
+			own, err := pageFS.ReadFile(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			page = strings.Replace(page, string(own), "", 1)
+		}
+		lib, err := assetFS.ReadFile(echartsPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page = strings.Replace(page, string(lib), "", 1)
+		const open = `<script type="application/json" id="dw-options">`
+		before, rest, ok := strings.Cut(page, open)
+		if !ok {
+			t.Fatal("no option table")
+		}
+		options, after, ok := strings.Cut(rest, "</script>")
+		if !ok {
+			t.Fatal("option table not closed")
+		}
+		return before + open + "</script>" + after, options
+	}
+	want, _ := strip(plain)
+	got, options := strip(marked)
+	for _, c := range []string{"<", ">", `"`, "'", "+", "\x00"} {
+		if g, w := strings.Count(got, c), strings.Count(want, c); g != w {
+			t.Errorf("%d raw %q in the marked page, %d without the marks: a string reached the page unescaped", g, c, w)
+		}
+	}
+	if strings.ContainsAny(options, "<>&") {
+		t.Error("the option table holds a raw <, > or &")
+	}
+	if _, err := json.Marshal(json.RawMessage(options)); err != nil {
+		t.Errorf("the option table is not JSON: %v", err)
+	}
+	// What html/template wrote: & < > " ' + as entities, NUL as U+FFFD, the rest as it is.
+	esc := "&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt; a&#43;b &#34;q&#34; &#39;q&#39; &amp;amp; \uFFFD \xff é\u2028 {{.}} &lt;!-- --&gt;"
+	name := plain.Features[0].Name
+	id := plain.Features[0].ID
+	// strings.ToLower writes invalid UTF-8 as U+FFFD.
+	lowerEsc := strings.Replace(esc, "\xff", "\uFFFD", 1)
+	for _, place := range []string{
+		"<title>" + plain.Title + esc + "</title>",
+		"<h1>" + plain.Title + esc + "</h1>",
+		`<section class="feature" id="` + id + `" data-name="` + strings.ToLower(name) + lowerEsc + `" data-kind=`,
+		`<h3 id="` + id + `-h">` + name + esc + ` <span class="tag">`,
+		`aria-label="` + name + esc + ": ",
+		"<li>a feature note" + esc + "</li>",
+		"<li>a.jsonl" + esc + " line 12: not JSON" + esc + "</li>",
+	} {
+		if !strings.Contains(got, place) {
+			t.Errorf("page lacks %q", place)
+		}
+	}
+	if n := strings.Count(got, esc); n < len(marked.Features)*3 {
+		t.Errorf("the escaped mark appears %d times, want at least 3 per feature (name, data-name, caption)", n)
 	}
 }
 

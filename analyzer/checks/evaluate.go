@@ -6,7 +6,7 @@ import (
 	"math"
 	"slices"
 
-	"gonum.org/v1/gonum/stat/distuv"
+	"gonum.org/v1/gonum/mathext"
 
 	"github.com/driftwatch/driftwatch/analyzer/jackson"
 	"github.com/driftwatch/driftwatch/analyzer/sagemaker"
@@ -356,7 +356,9 @@ const (
 // many expected cells are small (two categories: any below 10; more: over 20 % below 5), the
 // smallest expected category is merged into the second smallest; fewer than two categories left →
 // NaN. Otherwise Pearson's statistic χ² = Σ (o − e)² / e with k − 1 degrees of freedom, and the
-// p-value P(X ≥ χ²).
+// p-value P(X ≥ χ²) = Q((k − 1)/2, χ²/2), the regularized upper incomplete gamma function
+// (mathext.GammaIncRegComp: what distuv.ChiSquared.Survival computes, without distuv's
+// dependencies in the binary, issue #4).
 func ChiSquaredPValue(sample, expected []Count) float64 {
 	obs := map[string]float64{}
 	for _, c := range sample {
@@ -403,5 +405,6 @@ func ChiSquaredPValue(sample, expected []Count) float64 {
 	for _, c := range cells {
 		stat += (c.o - c.e) * (c.o - c.e) / c.e
 	}
-	return distuv.ChiSquared{K: float64(len(cells) - 1)}.Survival(stat)
+	// stat ≥ 0 (GammaIncRegComp panics below 0), and k − 1 ≥ 1.
+	return mathext.GammaIncRegComp(0.5*float64(len(cells)-1), 0.5*stat)
 }
