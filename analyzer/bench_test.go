@@ -3,11 +3,13 @@ package analyzer
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
 // BenchmarkBaselineJob runs a whole baseline job (read, decode, profile, suggest, write) on a
-// generated CSV of 7 columns; set DRIFTWATCH_BENCH_CSV to profile another file.
+// generated CSV of 7 columns; set DRIFTWATCH_BENCH_CSV to profile another file (a .parquet file is
+// read as Parquet).
 //
 //	go test -run '^$' -bench BaselineJob -benchtime 3x ./analyzer/
 func BenchmarkBaselineJob(b *testing.B) {
@@ -24,6 +26,9 @@ func BenchmarkBaselineJob(b *testing.B) {
 	cfg := DefaultConfig()
 	cfg.DatasetSource, cfg.OutputMessageFile = path, ""
 	cfg.DatasetFormat, _ = ParseFormat(`{"csv": {"header": true}}`)
+	if strings.HasSuffix(path, ".parquet") {
+		cfg.DatasetFormat, _ = ParseFormat(`{"parquet": {}}`)
+	}
 	b.SetBytes(fi.Size())
 	b.ReportAllocs()
 	for b.Loop() {
