@@ -131,7 +131,7 @@ func (d *deliverer) add(cf closedFile) {
 	d.left += cf.records
 	d.mu.Unlock()
 	d.m.spoolFiles.Inc()
-	d.m.recordsLeft.Add(float64(cf.records))
+	d.m.recordsLeft.Add(cf.records)
 	select {
 	case d.wake <- struct{}{}:
 	default:
@@ -249,7 +249,7 @@ func (d *deliverer) deliver(ctx context.Context, cf closedFile) error {
 	}
 	start := time.Now()
 	err = d.store.Deliver(ctx, f, cf.size, cf.path, cf.rel)
-	d.m.uploadDuration.Observe(time.Since(start).Seconds())
+	d.m.uploadDuration.Observe(time.Since(start))
 	if err != nil {
 		return fmt.Errorf("%s: %w", cf.path, err)
 	}
@@ -266,12 +266,12 @@ func (d *deliverer) handled(cf closedFile, delivered bool) {
 	d.left -= cf.records
 	d.mu.Unlock()
 	d.spoolBytes.Add(-cf.size)
-	d.m.spoolBytes.Sub(float64(cf.size))
+	d.m.spoolBytes.Sub(cf.size)
 	d.m.spoolFiles.Dec()
-	d.m.recordsLeft.Sub(float64(cf.records))
+	d.m.recordsLeft.Sub(cf.records)
 	if delivered {
 		d.m.filesDelivered.Inc()
-		d.m.bytesDelivered.Add(float64(cf.size))
-		d.m.recordsDelivered.Add(float64(cf.records))
+		d.m.bytesDelivered.Add(cf.size)
+		d.m.recordsDelivered.Add(cf.records)
 	}
 }

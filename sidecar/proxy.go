@@ -133,7 +133,7 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (p *proxy) observe(start time.Time) { p.m.requestDuration.Observe(p.now().Sub(start).Seconds()) }
+func (p *proxy) observe(start time.Time) { p.m.requestDuration.Observe(p.now().Sub(start)) }
 
 // capture forwards a sampled request and queues its record when the exchange completed with a
 // 2xx status. ReverseProxy aborts the handler (panic http.ErrAbortHandler) when it cannot finish

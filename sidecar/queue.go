@@ -46,7 +46,7 @@ func (q *queue) push(x *exchange) {
 	select {
 	case q.ch <- x:
 		q.mu.RUnlock()
-		q.m.queueBytes.Add(float64(n))
+		q.m.queueBytes.Add(n)
 		q.m.queueRecords.Inc()
 	default:
 		q.bytes.Add(-n)
@@ -60,7 +60,7 @@ func (q *queue) push(x *exchange) {
 func (q *queue) taken(x *exchange) {
 	n := x.cost()
 	q.bytes.Add(-n)
-	q.m.queueBytes.Sub(float64(n))
+	q.m.queueBytes.Sub(n)
 	q.m.queueRecords.Dec()
 }
 

@@ -93,8 +93,8 @@ func NewWithStore(cfg Config, store Store, logger *slog.Logger) (*Sidecar, error
 	}
 	for _, cf := range left {
 		s.spoolBytes.Add(cf.size)
-		s.m.spoolBytes.Add(float64(cf.size))
-		s.m.recordsRecovered.Add(float64(cf.records))
+		s.m.spoolBytes.Add(cf.size)
+		s.m.recordsRecovered.Add(cf.records)
 		s.recovered += cf.records
 		s.d.add(cf)
 	}
@@ -151,12 +151,12 @@ func (s *Sidecar) Close(ctx context.Context) Result {
 
 func (s *Sidecar) result(files int, records int64) Result {
 	return Result{
-		Requests:           counterValue(s.m.sampled) + counterValue(s.m.notSampled) + counterValue(s.m.skipped),
-		Sampled:            counterValue(s.m.sampled),
-		NotCaptured:        counterValue(s.m.ncStatus) + counterValue(s.m.ncIncomplete) + counterValue(s.m.ncUpstream),
-		Captured:           counterValue(s.m.captured),
-		Dropped:            counterValue(s.m.dropQueue) + counterValue(s.m.dropSpool) + counterValue(s.m.dropWrite) + counterValue(s.m.dropShutdown),
-		Delivered:          counterValue(s.m.recordsDelivered),
+		Requests:           s.m.sampled.load() + s.m.notSampled.load() + s.m.skipped.load(),
+		Sampled:            s.m.sampled.load(),
+		NotCaptured:        s.m.ncStatus.load() + s.m.ncIncomplete.load() + s.m.ncUpstream.load(),
+		Captured:           s.m.captured.load(),
+		Dropped:            s.m.dropQueue.load() + s.m.dropSpool.load() + s.m.dropWrite.load() + s.m.dropShutdown.load(),
+		Delivered:          s.m.recordsDelivered.load(),
 		Recovered:          s.recovered,
 		UndeliveredFiles:   files,
 		UndeliveredRecords: records,

@@ -353,9 +353,9 @@ func TestErrorsPassThroughUncaptured(t *testing.T) {
 		got  int64
 		want int64
 	}{
-		{"status", counterValue(h.s.m.ncStatus), 1}, {"incomplete", counterValue(h.s.m.ncIncomplete), 1},
-		{"upstream_error", counterValue(h.s.m.ncUpstream) + counterValue(down.s.m.ncUpstream), 2},
-		{"upstream errors", counterValue(h.s.m.upstreamErrors) + counterValue(down.s.m.upstreamErrors), 2},
+		{"status", h.s.m.ncStatus.load(), 1}, {"incomplete", h.s.m.ncIncomplete.load(), 1},
+		{"upstream_error", h.s.m.ncUpstream.load() + down.s.m.ncUpstream.load(), 2},
+		{"upstream errors", h.s.m.upstreamErrors.load() + down.s.m.upstreamErrors.load(), 2},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s: %d, want %d", c.name, c.got, c.want)
@@ -401,7 +401,7 @@ func TestUpgradePassesThroughUncaptured(t *testing.T) {
 	conn.Close()
 	// The server does not wait for hijacked connections: wait for the handler to finish.
 	deadline := time.Now().Add(guard)
-	for counterValue(h.s.m.ncStatus) == 0 && time.Now().Before(deadline) {
+	for h.s.m.ncStatus.load() == 0 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	if res := h.close(); res.Captured != 0 || res.NotCaptured != 1 {
@@ -453,8 +453,8 @@ func TestOnlyInferenceRequestsCaptured(t *testing.T) {
 		}
 	}
 	h.close()
-	if recs := records(t, h.cfg.Destination); len(recs) != 1 || counterValue(h.s.m.skipped) != 4 {
-		t.Errorf("%d records, %d skipped; want 1 and 4", len(recs), counterValue(h.s.m.skipped))
+	if recs := records(t, h.cfg.Destination); len(recs) != 1 || h.s.m.skipped.load() != 4 {
+		t.Errorf("%d records, %d skipped; want 1 and 4", len(recs), h.s.m.skipped.load())
 	}
 }
 
@@ -486,7 +486,7 @@ func TestTruncation(t *testing.T) {
 			t.Errorf("%s: %+v", side, s)
 		}
 	}
-	if counterValue(h.s.m.truncIn) != 1 || counterValue(h.s.m.truncOut) != 1 {
+	if h.s.m.truncIn.load() != 1 || h.s.m.truncOut.load() != 1 {
 		t.Error("truncations not counted")
 	}
 }
@@ -507,7 +507,7 @@ func TestQueueFullDropsRecordsNotRequests(t *testing.T) {
 			t.Fatalf("request failed: %d", resp.StatusCode)
 		}
 	}
-	if got := counterValue(h.s.m.dropQueue); got != 3 {
+	if got := h.s.m.dropQueue.load(); got != 3 {
 		t.Errorf("dropped %d, want 3", got)
 	}
 	h.start()
@@ -554,13 +554,13 @@ func TestDestinationDown(t *testing.T) {
 	}
 	deadline := time.Now().Add(guard)
 	// 60 records of ~650 bytes cannot fit a 16 KiB spool: drops must come.
-	for (counterValue(h.s.m.uploadErrors) == 0 || counterValue(h.s.m.dropSpool) == 0) && time.Now().Before(deadline) {
+	for (h.s.m.uploadErrors.load() == 0 || h.s.m.dropSpool.load() == 0) && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	spool := h.s.spoolBytes.Load()
-	dropped := counterValue(h.s.m.dropSpool)
-	if counterValue(h.s.m.uploadErrors) == 0 || spool > h.cfg.MaxSpoolBytes || dropped == 0 {
-		t.Errorf("while down: %d upload errors, spool %d bytes (bound %d), %d dropped", counterValue(h.s.m.uploadErrors), spool, h.cfg.MaxSpoolBytes, dropped)
+	dropped := h.s.m.dropSpool.load()
+	if h.s.m.uploadErrors.load() == 0 || spool > h.cfg.MaxSpoolBytes || dropped == 0 {
+		t.Errorf("while down: %d upload errors, spool %d bytes (bound %d), %d dropped", h.s.m.uploadErrors.load(), spool, h.cfg.MaxSpoolBytes, dropped)
 	}
 	store.down.Store(false)
 	res := h.close()

@@ -195,7 +195,7 @@ func (w *writer) add(start time.Time, line []byte) {
 	f.pending = append(f.pending, line...)
 	f.pendN++
 	w.spoolBytes.Add(n)
-	w.m.spoolBytes.Add(float64(n))
+	w.m.spoolBytes.Add(n)
 	if len(f.pending) >= flushBytes {
 		if !w.flush(f) {
 			w.closeFile(hour, f)
@@ -238,16 +238,16 @@ func (w *writer) flush(f *spoolFile) bool {
 			f.f.Truncate(f.size)
 			f.f.Seek(f.size, io.SeekStart)
 		}
-		w.m.dropWrite.Add(float64(f.pendN))
+		w.m.dropWrite.Add(f.pendN)
 		w.spoolBytes.Add(-int64(len(f.pending)))
-		w.m.spoolBytes.Sub(float64(len(f.pending)))
+		w.m.spoolBytes.Sub(int64(len(f.pending)))
 		f.pending, f.pendN = f.pending[:0], 0
 		return false
 	}
 	f.size += int64(n)
 	f.records += f.pendN
-	w.m.captured.Add(float64(f.pendN))
-	w.m.capturedBytes.Add(float64(n))
+	w.m.captured.Add(f.pendN)
+	w.m.capturedBytes.Add(int64(n))
 	f.pending, f.pendN = f.pending[:0], 0
 	return true
 }
