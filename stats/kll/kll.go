@@ -208,6 +208,11 @@ func (s *Sketch) compact(h int) {
 	}
 	sorted := sortKeys(keys, tmp)
 	next := s.levels[h+1].buf
+	if cap(next) == 0 {
+		// Size a level once, for what it holds before it is compacted in turn, rather than by
+		// doubling: chunk sketches are short-lived and many.
+		next = make([]float64, 0, max(n/2, s.caps[h+1]+1))
+	}
 	start := len(next)
 	for i := lv.offset; i < n; i += 2 {
 		next = append(next, fromJavaKey(sorted[i]))
