@@ -270,7 +270,7 @@ func pqCheckFraming(name string, r io.ReaderAt, size int64) error {
 func (p *pqFile) readBatch(readers []*parquetfile.ColumnReader, asm *pqAssembler, rg, n int, first int64) (arrow.RecordBatch, error) {
 	for i, cr := range readers {
 		c := asm.cols[i]
-		c.startBatch()
+		c.startBatch(n)
 		got, err := cr.Read(n, &c.batch)
 		if err != nil {
 			return nil, pqErrorf(p.name, 0, "row group %d column %s: %v", rg, cr.Node.Path(), err)

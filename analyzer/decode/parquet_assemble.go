@@ -72,9 +72,11 @@ func (c *pqColumn) valuePositions() {
 	}
 }
 
-// startBatch prepares c for the next batch: levels are reused, values get fresh storage because
-// the arrays of the previous batch may still hold them.
-func (c *pqColumn) startBatch() {
+// startBatch prepares c for the next batch of rows rows: levels are reused, values get fresh
+// storage because the arrays of the previous batch may still hold them. A column that is not
+// repeated has at most one value per row, so its storage is sized for rows values and decoding
+// never regrows it; a repeated column is sized from the previous batch's value count.
+func (c *pqColumn) startBatch(rows int) {
 	c.batch.Def, c.batch.Rep = c.batch.Def[:0], c.batch.Rep[:0]
 	if c.node.DefLevel == 0 {
 		c.batch.Def = nil
@@ -87,7 +89,11 @@ func (c *pqColumn) startBatch() {
 		c.batch.Rep = []int16{}
 	}
 	c.batch.Values = parquetfile.Values{}
-	if h := c.valuesHint; h > 0 {
+	h := c.valuesHint
+	if c.node.RepLevel == 0 {
+		h = rows
+	}
+	if h > 0 {
 		switch c.node.Type {
 		case parquetfile.Int32:
 			c.batch.Int32 = make([]int32, 0, h)

@@ -74,7 +74,8 @@ type ColumnReader struct {
 	pageLeft int // level slots left in the current data page
 	def, rep levelDecoder
 	values   valueDecoder
-	pageBuf  []byte // decompressed page
+	pageBuf  []byte  // decompressed page
+	dictIx   []int32 // dictionary indices, reused by the pages' decoders
 
 	// repeated columns: levels decoded ahead, pend[pendPos:] not yet returned
 	pendDef, pendRep []int16
@@ -309,7 +310,7 @@ func (c *ColumnReader) startDataPageV1(h *PageHeader, body []byte) error {
 			return fmt.Errorf("definition levels: %w", err)
 		}
 	}
-	if c.values, err = newValueDecoder(p.Encoding, c.Node.Type, c.width, data, c.dict); err != nil {
+	if c.values, err = newValueDecoder(p.Encoding, c.Node.Type, c.width, data, c.dict, &c.dictIx); err != nil {
 		return fmt.Errorf("values: %w", err)
 	}
 	c.pageLeft = n
@@ -355,7 +356,7 @@ func (c *ColumnReader) startDataPageV2(h *PageHeader, body []byte) error {
 			return fmt.Errorf("definition levels: %w", err)
 		}
 	}
-	if c.values, err = newValueDecoder(p.Encoding, c.Node.Type, c.width, valData, c.dict); err != nil {
+	if c.values, err = newValueDecoder(p.Encoding, c.Node.Type, c.width, valData, c.dict, &c.dictIx); err != nil {
 		return fmt.Errorf("values: %w", err)
 	}
 	c.pageLeft = n

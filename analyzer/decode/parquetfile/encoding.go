@@ -93,8 +93,9 @@ func valueSize(t Type, width int) int {
 	return 0
 }
 
-// newValueDecoder returns the decoder for a data page's values section.
-func newValueDecoder(enc Encoding, t Type, width int, data []byte, dict *Values) (valueDecoder, error) {
+// newValueDecoder returns the decoder for a data page's values section. ix is the column
+// reader's buffer of dictionary indices, reused from page to page.
+func newValueDecoder(enc Encoding, t Type, width int, data []byte, dict *Values, ix *[]int32) (valueDecoder, error) {
 	switch enc {
 	case Plain:
 		return &plainDecoder{t: t, width: width, data: data}, nil
@@ -105,7 +106,7 @@ func newValueDecoder(enc Encoding, t Type, width int, data []byte, dict *Values)
 		if len(data) == 0 {
 			return nil, errValuesTruncated
 		}
-		d := &dictDecoder{t: t, width: width, dict: dict}
+		d := &dictDecoder{t: t, width: width, dict: dict, ix: ix}
 		if err := d.idx.reset(data[1:], uint(data[0])); err != nil {
 			return nil, err
 		}
@@ -207,32 +208,40 @@ func (p *plainDecoder) decode(v *Values, n int) error {
 		if err != nil {
 			return err
 		}
-		for i := 0; i < len(b); i += 4 {
-			v.Int32 = append(v.Int32, int32(binary.LittleEndian.Uint32(b[i:])))
+		at := len(v.Int32)
+		v.Int32 = v.Int32[:at+n] // reserved above
+		for j, out := 0, v.Int32[at:]; j < len(out); j++ {
+			out[j] = int32(binary.LittleEndian.Uint32(b[4*j:]))
 		}
 	case Int64:
 		b, err := p.need(n, 8)
 		if err != nil {
 			return err
 		}
-		for i := 0; i < len(b); i += 8 {
-			v.Int64 = append(v.Int64, int64(binary.LittleEndian.Uint64(b[i:])))
+		at := len(v.Int64)
+		v.Int64 = v.Int64[:at+n] // reserved above
+		for j, out := 0, v.Int64[at:]; j < len(out); j++ {
+			out[j] = int64(binary.LittleEndian.Uint64(b[8*j:]))
 		}
 	case Float:
 		b, err := p.need(n, 4)
 		if err != nil {
 			return err
 		}
-		for i := 0; i < len(b); i += 4 {
-			v.Float = append(v.Float, math.Float32frombits(binary.LittleEndian.Uint32(b[i:])))
+		at := len(v.Float)
+		v.Float = v.Float[:at+n] // reserved above
+		for j, out := 0, v.Float[at:]; j < len(out); j++ {
+			out[j] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*j:]))
 		}
 	case Double:
 		b, err := p.need(n, 8)
 		if err != nil {
 			return err
 		}
-		for i := 0; i < len(b); i += 8 {
-			v.Double = append(v.Double, math.Float64frombits(binary.LittleEndian.Uint64(b[i:])))
+		at := len(v.Double)
+		v.Double = v.Double[:at+n] // reserved above
+		for j, out := 0, v.Double[at:]; j < len(out); j++ {
+			out[j] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*j:]))
 		}
 	case Int96, FixedLenByteArray:
 		size := valueSize(p.t, p.width)
@@ -290,17 +299,56 @@ type dictDecoder struct {
 	width int
 	dict  *Values
 	idx   rleDecoder
-	ix    []int32 // indices of the values being decoded
+	ix    *[]int32 // indices of the values being decoded (the column reader's buffer)
+}
+
+// gather appends dict[i] for each index i of ix to dst, checking every index.
+func gather[T any](dst, dict []T, ix []int32) ([]T, error) {
+	at := len(dst)
+	dst = slices.Grow(dst, len(ix))
+	out := dst[at : at+len(ix)]
+	for j, i := range ix {
+		if uint32(i) >= uint32(len(dict)) {
+			return dst[:at], fmt.Errorf("dictionary index %d out of range (dictionary of %d values)", i, len(dict))
+		}
+		out[j] = dict[i]
+	}
+	return dst[:at+len(ix)], nil
 }
 
 func (d *dictDecoder) decode(v *Values, n int) error {
-	if cap(d.ix) < n {
-		d.ix = make([]int32, n)
+	if cap(*d.ix) < n {
+		*d.ix = make([]int32, n)
 	}
-	ix := d.ix[:n]
+	ix := (*d.ix)[:n]
 	if err := d.idx.int32s(ix); err != nil {
 		return err
 	}
+	var err error
+	switch d.t {
+	case Boolean:
+		v.Bool, err = gather(v.Bool, d.dict.Bool, ix)
+	case Int32:
+		v.Int32, err = gather(v.Int32, d.dict.Int32, ix)
+	case Int64:
+		v.Int64, err = gather(v.Int64, d.dict.Int64, ix)
+	case Float:
+		v.Float, err = gather(v.Float, d.dict.Float, ix)
+	case Double:
+		v.Double, err = gather(v.Double, d.dict.Double, ix)
+	default:
+		return d.decodeBytes(v, ix)
+	}
+	if err != nil {
+		return err
+	}
+	v.Len += n
+	return nil
+}
+
+// decodeBytes appends the BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY or INT96 values of indices ix.
+func (d *dictDecoder) decodeBytes(v *Values, ix []int32) error {
+	n := len(ix)
 	size := valueSize(d.t, d.width)
 	bytes := n * size
 	if d.t == ByteArray {
@@ -319,26 +367,6 @@ func (d *dictDecoder) decode(v *Values, n int) error {
 	}
 	v.reserve(d.t, n, bytes)
 	switch d.t {
-	case Boolean:
-		for _, i := range ix {
-			v.Bool = append(v.Bool, d.dict.Bool[i])
-		}
-	case Int32:
-		for _, i := range ix {
-			v.Int32 = append(v.Int32, d.dict.Int32[i])
-		}
-	case Int64:
-		for _, i := range ix {
-			v.Int64 = append(v.Int64, d.dict.Int64[i])
-		}
-	case Float:
-		for _, i := range ix {
-			v.Float = append(v.Float, d.dict.Float[i])
-		}
-	case Double:
-		for _, i := range ix {
-			v.Double = append(v.Double, d.dict.Double[i])
-		}
 	case Int96, FixedLenByteArray:
 		for _, i := range ix {
 			v.Bytes = append(v.Bytes, d.dict.Bytes[int(i)*size:int(i+1)*size]...)

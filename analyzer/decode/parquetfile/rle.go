@@ -12,6 +12,7 @@ package parquetfile
 // header, ceil(count*width/8) bytes.
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 )
@@ -100,6 +101,19 @@ func (d *rleDecoder) int32s(dst []int32) error {
 				i += int(n)
 				continue
 			}
+			// Whole groups of 8 values start on a byte boundary (accBits is 0 there) and take
+			// width bytes: unpack them with 64-bit loads while 8 bytes past the group remain.
+			w := int(d.width)
+			for ; n >= 8 && d.accBits == 0 && len(d.data)-d.pos >= w+8; n -= 8 {
+				g := d.data[d.pos:]
+				out := dst[i : i+8]
+				for k := range out {
+					bit := k * w
+					out[k] = int32(binary.LittleEndian.Uint64(g[bit>>3:]) >> (bit & 7) & mask)
+				}
+				d.pos += w
+				i += 8
+			}
 			for range n {
 				for d.accBits < d.width {
 					if d.pos >= len(d.data) {
@@ -126,6 +140,19 @@ func (d *rleDecoder) int32s(dst []int32) error {
 // levels fills dst with the next len(dst) levels, each checked to be at most max.
 func (d *rleDecoder) levels(dst []int16, max int16, scratch []int32) error {
 	for len(dst) > 0 {
+		if d.rleLeft > 0 { // an RLE run: one check, then a fill
+			if d.rleValue > int32(max) {
+				return fmt.Errorf("level %d above the column's maximum %d", d.rleValue, max)
+			}
+			n := int(min(uint64(len(dst)), d.rleLeft))
+			v := int16(d.rleValue)
+			for j := range dst[:n] {
+				dst[j] = v
+			}
+			d.rleLeft -= uint64(n)
+			dst = dst[n:]
+			continue
+		}
 		n := min(len(dst), len(scratch))
 		if err := d.int32s(scratch[:n]); err != nil {
 			return err

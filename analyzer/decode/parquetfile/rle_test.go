@@ -110,3 +110,57 @@ func TestBitPackedLevels(t *testing.T) {
 		t.Error("level 3 accepted for a column whose maximum is 2")
 	}
 }
+
+// TestRLELevelsAgainstNaive reads levels (RLE runs filled directly, packed groups through the
+// scratch buffer) in requests that cut across runs, and checks the maximum in both kinds of run.
+func TestRLELevelsAgainstNaive(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	for width := uint(1); width <= 4; width++ {
+		max := int16(1<<width - 1)
+		var values []int32
+		for len(values) < 3000 {
+			v := int32(rng.IntN(int(max) + 1))
+			n := 1 + rng.IntN(3)
+			if rng.IntN(3) == 0 {
+				n = 8 + rng.IntN(200)
+			}
+			for range n {
+				values = append(values, v)
+			}
+		}
+		data := naiveHybrid(values, width)
+		var d rleDecoder
+		if err := d.reset(data, width); err != nil {
+			t.Fatal(err)
+		}
+		scratch := make([]int32, 7)
+		var got []int16
+		for len(got) < len(values) {
+			buf := make([]int16, min(1+rng.IntN(300), len(values)-len(got)))
+			if err := d.levels(buf, max, scratch); err != nil {
+				t.Fatalf("width %d after %d levels: %v", width, len(got), err)
+			}
+			got = append(got, buf...)
+		}
+		for i, v := range values {
+			if int32(got[i]) != v {
+				t.Fatalf("width %d: level %d is %d, want %d", width, i, got[i], v)
+			}
+		}
+		// The same data read with a lower maximum fails at the first level above it.
+		if err := d.reset(data, width); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.levels(make([]int16, len(values)), max-1, scratch); err == nil {
+			t.Errorf("width %d: levels above maximum %d accepted", width, max-1)
+		}
+	}
+	// An RLE run of level 3 in a column whose maximum is 2.
+	var d rleDecoder
+	if err := d.reset(naiveHybrid([]int32{3, 3, 3, 3, 3, 3, 3, 3, 3, 3}, 2), 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.levels(make([]int16, 10), 2, make([]int32, 4)); err == nil {
+		t.Error("RLE run of level 3 accepted for a column whose maximum is 2")
+	}
+}
