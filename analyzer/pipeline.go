@@ -499,33 +499,49 @@ func (p *producer) parquet(pc piece) error {
 		return fmt.Errorf("open %s: %w", f.Path, err)
 	}
 	defer closer.Close()
-	// A file split into units: each unit holds the row groups that start in its byte range.
-	keep := func(int) bool { return true }
-	if pc.ranged {
-		starts, err := parquetRowGroupStarts(f.Path, fh, f.Size)
-		if err != nil {
-			return err
-		}
-		keep = func(rg int) bool {
-			return rg < len(starts) && starts[rg] >= pc.start && (pc.end <= 0 || starts[rg] < pc.end)
-		}
+	schema, err := decode.ParquetColumns(f.Path, fh)
+	if err != nil {
+		return err
 	}
-	return decode.ReadParquet(f.Path, fh, parquetBatchRows, memory.DefaultAllocator, func(rg int, rec arrow.RecordBatch) error {
-		if !keep(rg) {
-			return nil
+	starts, rows, err := parquetRowGroups(f.Path, fh, f.Size)
+	if err != nil {
+		return err
+	}
+	// One task per row group: each decodes its row group over its own handle and profiles its
+	// batches into one chunk profile, so pages are decoded on every core. A file split into units
+	// gives each unit the row groups that start in its byte range.
+	for rg := range starts {
+		if rows[rg] == 0 || (pc.ranged && (starts[rg] < pc.start || (pc.end > 0 && starts[rg] >= pc.end))) {
+			continue
 		}
 		if p.columns == nil {
 			p.first = f.Path
-			for _, fld := range rec.Schema().Fields() {
+			for _, fld := range schema.Fields() {
 				p.columns = append(p.columns, fld.Name)
 			}
 		}
-		rec.Retain()
-		return p.emit(func() (chunkResult, error) {
-			defer rec.Release()
-			return p.profileRecords(nil, rec)
-		})
-	})
+		if err := p.emit(func() (chunkResult, error) { return p.parquetRowGroup(f, rg) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// parquetRowGroup profiles row group rg of f, batch by batch, into one profile.
+func (p *producer) parquetRowGroup(f source.File, rg int) (chunkResult, error) {
+	fh, closer, err := source.OpenRandom(p.ctx, f)
+	if err != nil {
+		return chunkResult{}, fmt.Errorf("open %s: %w", f.Path, err)
+	}
+	defer closer.Close()
+	prof := p.newProfile()
+	err = decode.ReadParquetGroups(f.Path, fh, parquetBatchRows, memory.DefaultAllocator,
+		func(g int) bool { return g == rg },
+		func(_ int, rec arrow.RecordBatch) error { return prof.Add(rec) })
+	if err != nil {
+		return chunkResult{}, err
+	}
+	return chunkResult{profile: prof}, nil
 }
 
 func (p *producer) capture(pc piece) error {
@@ -536,16 +552,22 @@ func (p *producer) capture(pc piece) error {
 }
 
 func (p *producer) profileRecords(declare []string, rec arrow.RecordBatch) (chunkResult, error) {
-	prof := stats.NewProfile()
-	prof.TrackValues(p.track)
-	if p.dropped != nil {
-		prof.SkipCounting(p.dropped.has)
-	}
+	prof := p.newProfile()
 	prof.Declare(declare)
 	if err := prof.Add(rec); err != nil {
 		return chunkResult{}, err
 	}
 	return chunkResult{profile: prof}, nil
+}
+
+// newProfile returns an empty chunk profile that tracks the job's values.
+func (p *producer) newProfile() *stats.Profile {
+	prof := stats.NewProfile()
+	prof.TrackValues(p.track)
+	if p.dropped != nil {
+		prof.SkipCounting(p.dropped.has)
+	}
+	return prof
 }
 
 func quoteList(s []string) string { return fmt.Sprintf("%q", s) }

@@ -11,7 +11,13 @@ import (
 // parquetRowGroupStarts returns the file offset at which each row group's data begins (its first
 // dictionary or data page): a Parquet file split into units gives each unit the row groups that
 // start in its byte range, as Spark assigns row groups to file splits. Only the footer is read.
-func parquetRowGroupStarts(name string, r io.ReaderAt, size int64) (starts []int64, err error) {
+func parquetRowGroupStarts(name string, r io.ReaderAt, size int64) ([]int64, error) {
+	starts, _, err := parquetRowGroups(name, r, size)
+	return starts, err
+}
+
+// parquetRowGroups returns, per row group, where its first page starts and how many rows it has.
+func parquetRowGroups(name string, r io.ReaderAt, size int64) (starts, rows []int64, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("%s: %w: unreadable Parquet footer: %v", name, decode.ErrBadInput, p)
@@ -19,10 +25,12 @@ func parquetRowGroupStarts(name string, r io.ReaderAt, size int64) (starts []int
 	}()
 	f, err := parquetfile.Open(r, size)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w: %v", name, decode.ErrBadInput, err)
+		return nil, nil, fmt.Errorf("%s: %w: %v", name, decode.ErrBadInput, err)
 	}
 	starts = make([]int64, len(f.Meta.RowGroups))
+	rows = make([]int64, len(f.Meta.RowGroups))
 	for rg, g := range f.Meta.RowGroups {
+		rows[rg] = f.RowGroupRows(rg)
 		start := int64(-1)
 		for _, cc := range g.Columns {
 			if cc.Meta == nil {
@@ -38,5 +46,5 @@ func parquetRowGroupStarts(name string, r io.ReaderAt, size int64) (starts []int
 		}
 		starts[rg] = max(start, 0)
 	}
-	return starts, nil
+	return starts, rows, nil
 }

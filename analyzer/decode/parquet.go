@@ -117,7 +117,14 @@ type ParquetSource interface {
 // Problems with the file (not Parquet, truncated, corrupt pages, values that cannot be
 // normalised) return an *Error wrapping ErrBadInput; I/O errors from r are wrapped with the file
 // name. ReadParquet does not panic on any input.
-func ReadParquet(file string, r ParquetSource, batchRows int, mem memory.Allocator, yield func(rowGroup int, rec arrow.RecordBatch) error) (err error) {
+func ReadParquet(file string, r ParquetSource, batchRows int, mem memory.Allocator, yield func(rowGroup int, rec arrow.RecordBatch) error) error {
+	return ReadParquetGroups(file, r, batchRows, mem, nil, yield)
+}
+
+// ReadParquetGroups is ReadParquet restricted to the row groups for which keep reports true (every
+// row group when keep is nil): several readers, each over its own ParquetSource, can read the
+// row groups of one file in parallel.
+func ReadParquetGroups(file string, r ParquetSource, batchRows int, mem memory.Allocator, keep func(rowGroup int) bool, yield func(rowGroup int, rec arrow.RecordBatch) error) (err error) {
 	if batchRows <= 0 {
 		batchRows = DefaultParquetBatchRows
 	}
@@ -148,7 +155,7 @@ func ReadParquet(file string, r ParquetSource, batchRows int, mem memory.Allocat
 	var rowBase int64 // rows of the file before the current row group
 	for rg := range f.NumRowGroups() {
 		rows := f.RowGroupRows(rg)
-		if rows == 0 || len(pf.fields) == 0 {
+		if rows == 0 || len(pf.fields) == 0 || (keep != nil && !keep(rg)) {
 			rowBase += rows
 			continue
 		}
