@@ -8,15 +8,10 @@ import (
 	"github.com/driftwatch/driftwatch/analyzer/decode/parquetfile"
 )
 
-// parquetRowGroupStarts returns the file offset at which each row group's data begins (its first
-// dictionary or data page): a Parquet file split into units gives each unit the row groups that
-// start in its byte range, as Spark assigns row groups to file splits. Only the footer is read.
-func parquetRowGroupStarts(name string, r io.ReaderAt, size int64) ([]int64, error) {
-	starts, _, err := parquetRowGroups(name, r, size)
-	return starts, err
-}
-
-// parquetRowGroups returns, per row group, where its first page starts and how many rows it has.
+// parquetRowGroups returns, per row group, the file offset at which its data begins (its first
+// dictionary or data page) and its number of rows: a Parquet file split into units gives each unit
+// the row groups that start in its byte range, as Spark assigns row groups to file splits. Only the
+// footer is read.
 func parquetRowGroups(name string, r io.ReaderAt, size int64) (starts, rows []int64, err error) {
 	defer func() {
 		if p := recover(); p != nil {
