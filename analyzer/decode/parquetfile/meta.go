@@ -286,12 +286,13 @@ type DataPageHeaderV2 struct {
 
 // ---- decoding ----------------------------------------------------------------------------------
 
-func (d *thriftDecoder) i32Field(id int16, t byte, dst *int32) error {
+// i32Field reads field id, which must be an i32, into dst (an int32 or one of the enums).
+func i32Field[T ~int32](d *thriftDecoder, id int16, t byte, dst *T) error {
 	if err := want(id, t, tI32); err != nil {
 		return err
 	}
 	v, err := d.i32()
-	*dst = v
+	*dst = T(v)
 	return err
 }
 
@@ -313,7 +314,7 @@ func (d *thriftDecoder) fileMetaData() (*FileMetaData, error) {
 		}
 		switch id {
 		case 1:
-			return d.i32Field(id, t, &m.Version)
+			return i32Field(d, id, t, &m.Version)
 		case 2:
 			if err := want(id, t, tList); err != nil {
 				return err
@@ -363,17 +364,13 @@ func (d *thriftDecoder) schemaElement() (SchemaElement, error) {
 	err := d.structFields(func(id int16, t byte) error {
 		switch id {
 		case 1:
-			var v int32
-			err := d.i32Field(id, t, &v)
-			e.Type, e.HasType = Type(v), true
-			return err
+			e.HasType = true
+			return i32Field(d, id, t, &e.Type)
 		case 2:
-			return d.i32Field(id, t, &e.TypeLength)
+			return i32Field(d, id, t, &e.TypeLength)
 		case 3:
-			var v int32
-			err := d.i32Field(id, t, &v)
-			e.Repetition, e.HasRepetition = Repetition(v), true
-			return err
+			e.HasRepetition = true
+			return i32Field(d, id, t, &e.Repetition)
 		case 4:
 			if err := want(id, t, tBinary); err != nil {
 				return err
@@ -382,16 +379,13 @@ func (d *thriftDecoder) schemaElement() (SchemaElement, error) {
 			e.Name, hasName = s, true
 			return err
 		case 5:
-			return d.i32Field(id, t, &e.NumChildren)
+			return i32Field(d, id, t, &e.NumChildren)
 		case 6:
-			var v int32
-			err := d.i32Field(id, t, &v)
-			e.Converted = ConvertedType(v)
-			return err
+			return i32Field(d, id, t, &e.Converted)
 		case 7:
-			return d.i32Field(id, t, &e.Scale)
+			return i32Field(d, id, t, &e.Scale)
 		case 8:
-			return d.i32Field(id, t, &e.Precision)
+			return i32Field(d, id, t, &e.Precision)
 		case 10:
 			if err := want(id, t, tStruct); err != nil {
 				return err
@@ -421,9 +415,9 @@ func (d *thriftDecoder) logicalType() (LogicalType, error) {
 			return d.structFields(func(id int16, t byte) error {
 				switch id {
 				case 1:
-					return d.i32Field(id, t, &lt.Scale)
+					return i32Field(d, id, t, &lt.Scale)
 				case 2:
-					return d.i32Field(id, t, &lt.Precision)
+					return i32Field(d, id, t, &lt.Precision)
 				}
 				return d.skip(t)
 			})
@@ -547,10 +541,7 @@ func (d *thriftDecoder) columnMetaData() (*ColumnMetaData, error) {
 		}
 		switch id {
 		case 1:
-			var v int32
-			err := d.i32Field(id, t, &v)
-			m.Type = Type(v)
-			return err
+			return i32Field(d, id, t, &m.Type)
 		case 3:
 			if err := want(id, t, tList); err != nil {
 				return err
@@ -561,10 +552,7 @@ func (d *thriftDecoder) columnMetaData() (*ColumnMetaData, error) {
 				return err
 			})
 		case 4:
-			var v int32
-			err := d.i32Field(id, t, &v)
-			m.Codec = Codec(v)
-			return err
+			return i32Field(d, id, t, &m.Codec)
 		case 5:
 			return d.i64Field(id, t, &m.NumValues)
 		case 6:
@@ -599,14 +587,11 @@ func (d *thriftDecoder) pageHeader() (*PageHeader, error) {
 		}
 		switch id {
 		case 1:
-			var v int32
-			err := d.i32Field(id, t, &v)
-			h.Type = PageType(v)
-			return err
+			return i32Field(d, id, t, &h.Type)
 		case 2:
-			return d.i32Field(id, t, &h.UncompressedSize)
+			return i32Field(d, id, t, &h.UncompressedSize)
 		case 3:
-			return d.i32Field(id, t, &h.CompressedSize)
+			return i32Field(d, id, t, &h.CompressedSize)
 		case 5:
 			if err := want(id, t, tStruct); err != nil {
 				return err
@@ -616,13 +601,13 @@ func (d *thriftDecoder) pageHeader() (*PageHeader, error) {
 			return d.structFields(func(id int16, t byte) error {
 				switch id {
 				case 1:
-					return d.i32Field(id, t, &p.NumValues)
+					return i32Field(d, id, t, &p.NumValues)
 				case 2:
-					return d.i32Field(id, t, (*int32)(&p.Encoding))
+					return i32Field(d, id, t, (*int32)(&p.Encoding))
 				case 3:
-					return d.i32Field(id, t, (*int32)(&p.DefEncoding))
+					return i32Field(d, id, t, (*int32)(&p.DefEncoding))
 				case 4:
-					return d.i32Field(id, t, (*int32)(&p.RepEncoding))
+					return i32Field(d, id, t, (*int32)(&p.RepEncoding))
 				}
 				return d.skip(t)
 			})
@@ -635,9 +620,9 @@ func (d *thriftDecoder) pageHeader() (*PageHeader, error) {
 			return d.structFields(func(id int16, t byte) error {
 				switch id {
 				case 1:
-					return d.i32Field(id, t, &p.NumValues)
+					return i32Field(d, id, t, &p.NumValues)
 				case 2:
-					return d.i32Field(id, t, (*int32)(&p.Encoding))
+					return i32Field(d, id, t, (*int32)(&p.Encoding))
 				}
 				return d.skip(t)
 			})
@@ -650,17 +635,17 @@ func (d *thriftDecoder) pageHeader() (*PageHeader, error) {
 			return d.structFields(func(id int16, t byte) error {
 				switch id {
 				case 1:
-					return d.i32Field(id, t, &p.NumValues)
+					return i32Field(d, id, t, &p.NumValues)
 				case 2:
-					return d.i32Field(id, t, &p.NumNulls)
+					return i32Field(d, id, t, &p.NumNulls)
 				case 3:
-					return d.i32Field(id, t, &p.NumRows)
+					return i32Field(d, id, t, &p.NumRows)
 				case 4:
-					return d.i32Field(id, t, (*int32)(&p.Encoding))
+					return i32Field(d, id, t, (*int32)(&p.Encoding))
 				case 5:
-					return d.i32Field(id, t, &p.DefLength)
+					return i32Field(d, id, t, &p.DefLength)
 				case 6:
-					return d.i32Field(id, t, &p.RepLength)
+					return i32Field(d, id, t, &p.RepLength)
 				case 7:
 					if err := want(id, t, tTrue); err != nil {
 						return err
