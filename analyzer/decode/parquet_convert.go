@@ -78,8 +78,6 @@ func pqNormalType(t arrow.DataType) arrow.DataType {
 		return arrow.PrimitiveTypes.Float64
 	case arrow.BOOL:
 		return arrow.FixedWidthTypes.Boolean
-	case arrow.DICTIONARY:
-		return pqNormalType(t.(*arrow.DictionaryType).ValueType)
 	case arrow.EXTENSION:
 		ext := t.(arrow.ExtensionType)
 		switch ext.ExtensionName() {
@@ -173,9 +171,6 @@ func (c *pqConv) cellErr(row int, format string, args ...any) error {
 
 // leaf converts a to the normalised type dst.
 func (c *pqConv) leaf(a arrow.Array, dst arrow.DataType) (arrow.Array, error) {
-	if d, ok := a.(*array.Dictionary); ok {
-		return c.dictionary(d, dst)
-	}
 	if e, ok := a.(array.ExtensionArray); ok && dst.ID() != arrow.STRING {
 		return c.leaf(e.Storage(), dst)
 	}
@@ -393,19 +388,6 @@ func (c *pqConv) textFn(a arrow.Array) (func(dst []byte, i int) []byte, error) {
 			return c.jsonFn(src.Storage()), nil
 		}
 		return c.textFn(src.Storage())
-	case *array.Dictionary:
-		inner, err := c.textFn(src.Dictionary())
-		if err != nil {
-			return nil, err
-		}
-		dict := src.Dictionary()
-		return func(dst []byte, i int) []byte {
-			j := src.GetValueIndex(i)
-			if dict.IsNull(j) {
-				return append(dst, "null"...)
-			}
-			return inner(dst, j)
-		}, nil
 	}
 	switch a.DataType().ID() {
 	case arrow.LIST, arrow.LARGE_LIST, arrow.FIXED_SIZE_LIST, arrow.LIST_VIEW, arrow.LARGE_LIST_VIEW,
@@ -413,7 +395,7 @@ func (c *pqConv) textFn(a arrow.Array) (func(dst []byte, i int) []byte, error) {
 		return c.jsonFn(a), nil
 	case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64, arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64,
 		arrow.FLOAT16, arrow.FLOAT32, arrow.FLOAT64, arrow.BOOL:
-		// only reached inside dictionaries and extensions rendered as text
+		// only reached inside extensions rendered as text
 		return c.jsonFn(a), nil
 	}
 	return func(dst []byte, i int) []byte { return pqAppendUTF8(dst, []byte(a.ValueStr(i))) }, nil
@@ -498,8 +480,6 @@ func (c *pqConv) appendJSON(dst []byte, a arrow.Array, i int) []byte {
 			dst = c.appendJSON(dst, vals, int(j))
 		}
 		return append(dst, ']')
-	case *array.Dictionary:
-		return c.appendJSON(dst, src.Dictionary(), src.GetValueIndex(i))
 	case array.ExtensionArray:
 		if src.ExtensionType().ExtensionName() != "arrow.uuid" && src.Storage().DataType().ID() != arrow.FIXED_SIZE_BINARY {
 			return c.appendJSON(dst, src.Storage(), i)
@@ -536,71 +516,6 @@ func (c *pqConv) appendJSONKey(dst []byte, keys arrow.Array, j int) []byte {
 		}
 	}
 	return pqAppendJSONString(dst, tmp)
-}
-
-// dictionary decodes a dictionary-encoded array into the normalised type.
-func (c *pqConv) dictionary(d *array.Dictionary, dst arrow.DataType) (arrow.Array, error) {
-	inner := &pqConv{mem: c.mem, column: c.column}
-	vals, err := inner.leaf(d.Dictionary(), dst)
-	if err != nil {
-		return nil, err
-	}
-	defer vals.Release()
-	n := d.Len()
-	valid := func(i int) (int, bool) {
-		if !c.valid(d, i) {
-			return 0, false
-		}
-		j := d.GetValueIndex(i)
-		return j, vals.IsValid(j)
-	}
-	switch v := vals.(type) {
-	case *array.Int64:
-		b := array.NewInt64Builder(c.mem)
-		defer b.Release()
-		for i := range n {
-			if j, ok := valid(i); ok {
-				b.Append(v.Value(j))
-			} else {
-				b.AppendNull()
-			}
-		}
-		return b.NewArray(), nil
-	case *array.Float64:
-		b := array.NewFloat64Builder(c.mem)
-		defer b.Release()
-		for i := range n {
-			if j, ok := valid(i); ok {
-				b.Append(v.Value(j))
-			} else {
-				b.AppendNull()
-			}
-		}
-		return b.NewArray(), nil
-	case *array.Boolean:
-		b := array.NewBooleanBuilder(c.mem)
-		defer b.Release()
-		for i := range n {
-			if j, ok := valid(i); ok {
-				b.Append(v.Value(j))
-			} else {
-				b.AppendNull()
-			}
-		}
-		return b.NewArray(), nil
-	case *array.String:
-		b := array.NewStringBuilder(c.mem)
-		defer b.Release()
-		for i := range n {
-			if j, ok := valid(i); ok {
-				b.Append(v.Value(j))
-			} else {
-				b.AppendNull()
-			}
-		}
-		return b.NewArray(), nil
-	}
-	return nil, fmt.Errorf("column %s: internal: dictionary normalised to %s", c.column, vals.DataType())
 }
 
 // pqAppendUTF8 appends b, replacing each byte that is not part of a valid UTF-8 sequence with
