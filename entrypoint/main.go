@@ -119,20 +119,48 @@ func (f *formatFlags) build() (analyzer.Format, error) {
 	return analyzer.Format{}, fmt.Errorf("unknown --format %q: expected csv, json, parquet or capture", f.format)
 }
 
+// jobFlags are the flags baseline and monitor share: the dataset format, the message file,
+// parallelism, the report switch and the shard.
+type jobFlags struct {
+	format     formatFlags
+	withReport *bool
+	applyShard func() error
+}
+
+// registerJobFlags registers the shared flags on fs, writing into cfg where a flag maps to a field.
+func registerJobFlags(fs *flag.FlagSet, cfg *analyzer.Config) *jobFlags {
+	jf := &jobFlags{}
+	jf.format.register(fs)
+	cfg.OutputMessageFile = ""
+	fs.StringVar(&cfg.OutputMessageFile, "message-file", "", "also write the outcome message here, as the container does (output_message_file)")
+	fs.IntVar(&cfg.Parallelism, "parallelism", cfg.Parallelism, "chunks profiled at once; never changes the output")
+	jf.withReport = fs.Bool("report", true, "also write report.html, a self-contained page for people (DRIFTWATCH_REPORT)")
+	jf.applyShard = shardFlags(fs, cfg)
+	return jf
+}
+
+// apply completes cfg from the parsed shared flags.
+func (jf *jobFlags) apply(cfg *analyzer.Config) error {
+	f, err := jf.format.build()
+	if err != nil {
+		return err
+	}
+	if err := jf.applyShard(); err != nil {
+		return err
+	}
+	cfg.DatasetFormat = f
+	cfg.NoReport = !*jf.withReport
+	return nil
+}
+
 func baseline(ctx context.Context, args []string, stderr io.Writer, logger *slog.Logger) int {
 	fs := flag.NewFlagSet("baseline", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg := analyzer.DefaultConfig()
-	cfg.OutputMessageFile = ""
-	var ff formatFlags
-	ff.register(fs)
+	jf := registerJobFlags(fs, &cfg)
 	fs.StringVar(&cfg.DatasetSource, "dataset", "", "file or directory to profile; directories are read recursively (dataset_source)")
 	fs.StringVar(&cfg.OutputPath, "output", "", "directory for statistics.json and constraints.json (output_path)")
 	fs.StringVar(&cfg.CategoricalDriftMethod, "categorical-drift-method", "", "LInfinity or ChiSquared: written into constraints.json (categorical_drift_method)")
-	fs.StringVar(&cfg.OutputMessageFile, "message-file", "", "also write the outcome message here, as the container does (output_message_file)")
-	fs.IntVar(&cfg.Parallelism, "parallelism", cfg.Parallelism, "chunks profiled at once; never changes the output")
-	withReport := fs.Bool("report", true, "also write report.html, a self-contained page for people (DRIFTWATCH_REPORT)")
-	applyShard := shardFlags(fs, &cfg)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: driftwatch baseline --dataset PATH --format csv|json|parquet [--header=true] --output DIR\n\n"+
 			"Profiles a dataset the way SageMaker Model Monitor's suggest-baseline job does and writes\n"+
@@ -142,16 +170,10 @@ func baseline(ctx context.Context, args []string, stderr io.Writer, logger *slog
 	if code, done := parseArgs(fs, args, stderr); done {
 		return code
 	}
-	f, err := ff.build()
-	if err == nil {
-		err = applyShard()
-	}
-	if err != nil {
+	if err := jf.apply(&cfg); err != nil {
 		fmt.Fprintf(stderr, "driftwatch baseline: %v\n", err)
 		return analyzer.ExitConfig
 	}
-	cfg.DatasetFormat = f
-	cfg.NoReport = !*withReport
 	out := analyzer.Run(ctx, cfg, logger)
 	if out.Status == analyzer.Completed && out.Partial {
 		fmt.Fprintln(stderr, out.Message)
@@ -168,9 +190,7 @@ func monitor(ctx context.Context, args []string, stderr io.Writer, logger *slog.
 	fs := flag.NewFlagSet("monitor", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg := analyzer.DefaultConfig()
-	cfg.OutputMessageFile = ""
-	var ff formatFlags
-	ff.register(fs)
+	jf := registerJobFlags(fs, &cfg)
 	var failOnViolations, publish bool
 	fs.StringVar(&cfg.DatasetSource, "dataset", "", "file or directory with the data to check: batch data or an endpoint capture tree {endpoint}/{variant}/yyyy/mm/dd/hh/*.jsonl (dataset_source)")
 	fs.StringVar(&cfg.OutputPath, "output", "", "directory for the outputs (output_path)")
@@ -183,11 +203,7 @@ func monitor(ctx context.Context, args []string, stderr io.Writer, logger *slog.
 	fs.StringVar(&cfg.ScheduleName, "schedule", "", "monitoring schedule name, a CloudWatch dimension (sagemaker_monitoring_schedule_name)")
 	fs.BoolVar(&publish, "publish-cloudwatch-metrics", false, "write CloudWatch metric files (publish_cloudwatch_metrics=Enabled)")
 	fs.StringVar(&cfg.CloudWatchMetricsDirectory, "metrics-dir", cfg.CloudWatchMetricsDirectory, "directory of the CloudWatch metric files (cloudwatch_metrics_directory)")
-	fs.StringVar(&cfg.OutputMessageFile, "message-file", "", "also write the outcome message here, as the container does (output_message_file)")
-	fs.IntVar(&cfg.Parallelism, "parallelism", cfg.Parallelism, "chunks profiled at once; never changes the output")
-	withReport := fs.Bool("report", true, "also write report.html, a self-contained page for people (DRIFTWATCH_REPORT)")
 	fs.BoolVar(&failOnViolations, "fail-on-violations", false, fmt.Sprintf("exit with code %d when violations are found (for CI gating)", exitViolations))
-	applyShard := shardFlags(fs, &cfg)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: driftwatch monitor --dataset PATH --format csv|json|parquet|capture --baseline-statistics F --baseline-constraints F --output DIR [--start T --end T]\n\n"+
 			"Checks data against a baseline the way SageMaker Model Monitor's monitoring job does: data types,\n"+
@@ -201,16 +217,10 @@ func monitor(ctx context.Context, args []string, stderr io.Writer, logger *slog.
 		fmt.Fprintln(stderr, "driftwatch monitor: give --baseline-constraints and/or --baseline-statistics")
 		return analyzer.ExitConfig
 	}
-	f, err := ff.build()
-	if err == nil {
-		err = applyShard()
-	}
-	if err != nil {
+	if err := jf.apply(&cfg); err != nil {
 		fmt.Fprintf(stderr, "driftwatch monitor: %v\n", err)
 		return analyzer.ExitConfig
 	}
-	cfg.DatasetFormat = f
-	cfg.NoReport = !*withReport
 	cfg.PublishCloudWatchMetrics = publish
 	out := analyzer.Run(ctx, cfg, logger)
 	if out.Status == analyzer.Completed || out.Status == analyzer.CompletedWithViolations {
