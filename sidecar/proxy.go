@@ -101,7 +101,7 @@ func newProxy(cfg Config, q *queue, m *metrics, logger *slog.Logger, now func() 
 				}
 			}
 		},
-		Transport:    tr,
+		Transport:    newUpstreamTransport(tr, target.Scheme, target.Host, cfg.UpstreamTimeout),
 		BufferPool:   bufferPool{},
 		ErrorLog:     slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		ErrorHandler: p.upstreamError,

@@ -13,7 +13,10 @@
 // each. The blocks of the three modes alternate so that all see the same machine conditions.
 // Latency is measured per request from just before the send to the end of the response body;
 // sends are scheduled open-loop (each at its time, whatever the others are doing). The result is
-// a Markdown table for BENCHMARKS.md.
+// a Markdown table for BENCHMARKS.md. -compare-binary OLD runs a second sidecar binary as a fourth
+// mode in the same alternating blocks (a before/after comparison under the same machine
+// conditions); -slow 20ms lists each block's slow requests by send time, to tell one machine-wide
+// stall from scattered slow requests.
 package main
 
 import (
@@ -61,11 +64,34 @@ func main() {
 		sidecarEnv = append(sidecarEnv, v)
 		return nil
 	})
+	flag.StringVar(&compareBin, "compare-binary", "", "a second driftwatch binary run as a fourth mode, for an A/B comparison under the same conditions")
+	flag.DurationVar(&slowOver, "slow", 0, "list the requests slower than this in each block (diagnosis of stalls)")
 	flag.Parse()
 	if err := run(*bin, *rate, *perBlock, *rounds, *payload, *conc, *tput); err != nil {
 		fmt.Fprintln(os.Stderr, "capturebench:", err)
 		os.Exit(1)
 	}
+}
+
+// compareBin: a second sidecar binary measured beside the first (empty: none).
+var compareBin string
+
+// slowOver: requests slower than this are listed per block (0: none).
+var slowOver time.Duration
+
+// reportSlow prints, for one block, how many requests took longer than slowOver and when they
+// were sent (ms into the block), to tell one stall from scattered slow requests.
+func reportSlow(mode string, d []time.Duration, rate int) {
+	var at []string
+	for i, v := range d {
+		if v > slowOver {
+			at = append(at, fmt.Sprintf("%d:%.1f", i*1000/rate, float64(v)/float64(time.Millisecond)))
+		}
+	}
+	if len(at) > 40 {
+		at = append(at[:40], "…")
+	}
+	fmt.Fprintf(os.Stderr, "%s: %d slower than %v (sent at ms:took ms) %s\n", mode, len(at), slowOver, strings.Join(at, " "))
 }
 
 // loadAvg is the machine's load average when the run started.
@@ -99,22 +125,39 @@ func run(bin string, rate, perBlock, rounds, payload, conc, tput int) error {
 		return err
 	}
 	defer os.RemoveAll(dest)
-	sc, err := startSidecar(bin, direct, dest, sidecarEnv)
-	if err != nil {
-		return err
-	}
-	defer sc.cmd.Process.Kill()
-	// The control: this program re-executed as a bare httputil.ReverseProxy (bareProxy), the same
-	// process hop without capture, so that the sidecar's own cost can be told from the hop's.
+	// The proxies: the sidecar, optionally a second sidecar binary (an A/B comparison in one run),
+	// and the control: this program re-executed as a bare httputil.ReverseProxy (bareProxy), the
+	// same process hop without capture, so that the sidecar's own cost can be told from the hop's.
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
-	bare, err := startSidecar(self, direct, dest, nil)
-	if err != nil {
-		return err
+	type proxyProc struct {
+		name, mode string
+		p          *sidecar
 	}
-	defer bare.cmd.Process.Kill()
+	procs := []proxyProc{{name: "sidecar", mode: "through the sidecar"}}
+	if compareBin != "" {
+		procs = append(procs, proxyProc{name: "sidecar B", mode: "through the sidecar B (" + compareBin + ")"})
+	}
+	procs = append(procs, proxyProc{name: "bare proxy", mode: "through a bare ReverseProxy (control)"})
+	for i := range procs {
+		b, env := bin, sidecarEnv
+		switch procs[i].name {
+		case "sidecar B":
+			b = compareBin
+		case "bare proxy":
+			b, env = self, nil
+		}
+		dir, err := os.MkdirTemp(dest, "dest")
+		if err != nil {
+			return err
+		}
+		if procs[i].p, err = startSidecar(b, direct, dir, env); err != nil {
+			return err
+		}
+		defer procs[i].p.cmd.Process.Kill()
+	}
 
 	body := bytes.Repeat([]byte("1.5,2,red,"), payload/10+1)[:payload-1]
 	body = append(body, '\n')
@@ -132,7 +175,10 @@ func run(bin string, rate, perBlock, rounds, payload, conc, tput int) error {
 		}
 		return time.Since(start), nil
 	}
-	modes := []struct{ name, url string }{{"model called directly", direct}, {"through the sidecar", sc.url}, {"through a bare ReverseProxy (control)", bare.url}}
+	modes := []struct{ name, url string }{{"model called directly", direct}}
+	for _, p := range procs {
+		modes = append(modes, struct{ name, url string }{p.mode, p.p.url})
+	}
 	// Warm up every path (connections, pools).
 	for range 500 {
 		for _, m := range modes {
@@ -144,11 +190,16 @@ func run(bin string, rate, perBlock, rounds, payload, conc, tput int) error {
 
 	lat := make([][]time.Duration, len(modes))
 	var lagMax time.Duration
-	before, err := sc.scrape()
-	if err != nil {
-		return err
+	before, after := make([]map[string]float64, len(procs)), make([]map[string]float64, len(procs))
+	cpuBefore, cpuAfter := make([]time.Duration, len(procs)), make([]time.Duration, len(procs))
+	for i, p := range procs {
+		if p.name != "bare proxy" {
+			if before[i], err = p.p.scrape(); err != nil {
+				return err
+			}
+		}
+		cpuBefore[i] = procCPU(p.p.cmd.Process.Pid)
 	}
-	cpuBefore := [2]time.Duration{procCPU(sc.cmd.Process.Pid), procCPU(bare.cmd.Process.Pid)}
 	for range rounds {
 		for i, m := range modes {
 			d, lag, err := openLoop(send, m.url, rate, perBlock)
@@ -157,30 +208,39 @@ func run(bin string, rate, perBlock, rounds, payload, conc, tput int) error {
 			}
 			lat[i] = append(lat[i], d...)
 			lagMax = max(lagMax, lag)
+			if slowOver > 0 {
+				reportSlow(m.name, d, rate)
+			}
 		}
 	}
-	after, err := sc.scrape()
-	if err != nil {
-		return err
+	for i, p := range procs {
+		cpuAfter[i] = procCPU(p.p.cmd.Process.Pid)
+		if p.name != "bare proxy" {
+			if after[i], err = p.p.scrape(); err != nil {
+				return err
+			}
+		}
 	}
-	cpuAfter := [2]time.Duration{procCPU(sc.cmd.Process.Pid), procCPU(bare.cmd.Process.Pid)}
 	rps := make([]float64, len(modes))
 	for i, m := range modes {
 		if rps[i], err = closedLoop(send, m.url, conc, tput); err != nil {
 			return err
 		}
 	}
-	captured, dropped, err := sc.stop()
-	if err != nil {
-		return err
-	}
-	if _, _, err := bare.stop(); err != nil {
-		return err
+	captured, dropped := make([]int64, len(procs)), make([]int64, len(procs))
+	for i, p := range procs {
+		if captured[i], dropped[i], err = p.p.stop(); err != nil {
+			return err
+		}
 	}
 	proxied := int64(500 + rounds*perBlock + tput)
 
-	fmt.Printf("capturebench: %s, %d CPUs, %s/%s, %s, %s, load average before %s\n", cpuModel(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH,
-		runtime.Version(), time.Now().UTC().Format(time.RFC3339), loadAvg)
+	loadAfter := "unknown"
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		loadAfter = strings.Join(strings.Fields(string(b))[:3], " ")
+	}
+	fmt.Printf("capturebench: %s, %d CPUs, %s/%s, %s, %s, load average before %s, after %s\n", cpuModel(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH,
+		runtime.Version(), time.Now().UTC().Format(time.RFC3339), loadAvg, loadAfter)
 	if len(sidecarEnv) > 0 {
 		fmt.Printf("sidecar environment: %s\n", strings.Join(sidecarEnv, " "))
 	}
@@ -194,26 +254,36 @@ func run(bin string, rate, perBlock, rounds, payload, conc, tput int) error {
 		pct[i] = quantiles(lat[i], qs)
 		fmt.Printf("| %s | %s |\n", m.name, joinMicros(pct[i]))
 	}
-	for i, name := range []string{1: "added by the sidecar", 2: "added by the bare proxy"} {
-		if i == 0 {
-			continue
-		}
+	for i, p := range procs {
 		over := make([]time.Duration, len(qs))
 		for j := range qs {
-			over[j] = pct[i][j] - pct[0][j]
+			over[j] = pct[i+1][j] - pct[0][j]
 		}
-		fmt.Printf("| %s | %s |\n", name, joinMicros(over))
+		fmt.Printf("| added by the %s | %s |\n", p.name, joinMicros(over))
 	}
-	fmt.Printf("\nclosed loop, %d clients, %d requests per mode: direct %.0f req/s, through the sidecar %.0f req/s, through the bare proxy %.0f req/s\n",
-		conc, tput, rps[0], rps[1], rps[2])
-	perReq := func(i int) float64 {
-		return float64(cpuAfter[i]-cpuBefore[i]) / float64(time.Microsecond) / float64(rounds*perBlock)
+	fmt.Printf("\nclosed loop, %d clients, %d requests per mode:", conc, tput)
+	for i, m := range modes {
+		fmt.Printf(" %s %.0f req/s;", m.name, rps[i])
 	}
-	fmt.Printf("CPU per proxied request during the open-loop blocks (/proc/PID/stat): sidecar %.0f µs, bare proxy %.0f µs; sidecar: %.0f GC cycles, %.1f MB heap in use at the end\n",
-		perReq(0), perReq(1), after["go_gc_duration_seconds_count"]-before["go_gc_duration_seconds_count"], after["go_memstats_heap_inuse_bytes"]/1e6)
-	fmt.Printf("sidecar: %d of %d proxied requests captured, %d dropped\n", captured, proxied, dropped)
-	if sampling == 100 && captured+dropped != proxied {
-		return fmt.Errorf("captured %d + dropped %d != %d proxied requests", captured, dropped, proxied)
+	fmt.Printf("\nper proxied request during the open-loop blocks (CPU from /proc/PID/stat; heap from /metrics):")
+	n := float64(rounds * perBlock)
+	for i, p := range procs {
+		fmt.Printf(" %s %.0f µs CPU", p.name, float64(cpuAfter[i]-cpuBefore[i])/float64(time.Microsecond)/n)
+		if after[i] != nil {
+			fmt.Printf(" (%.0f B and %.0f objects allocated)", (after[i]["go_memstats_alloc_bytes_total"]-before[i]["go_memstats_alloc_bytes_total"])/n,
+				(after[i]["go_memstats_mallocs_total"]-before[i]["go_memstats_mallocs_total"])/n)
+		}
+		fmt.Print(";")
+	}
+	fmt.Println()
+	for i, p := range procs {
+		if p.name == "bare proxy" {
+			continue
+		}
+		fmt.Printf("%s: %d of %d proxied requests captured, %d dropped\n", p.name, captured[i], proxied, dropped[i])
+		if sampling == 100 && captured[i]+dropped[i] != proxied {
+			return fmt.Errorf("%s: captured %d + dropped %d != %d proxied requests", p.name, captured[i], dropped[i], proxied)
+		}
 	}
 	return nil
 }
