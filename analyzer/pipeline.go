@@ -146,7 +146,8 @@ func profileUnits(ctx context.Context, cfg *Config, units []unit, track []string
 	prodErr := make(chan error, 1)
 	go func() {
 		defer close(tasks)
-		p := producer{ctx: ctx, cfg: cfg, tasks: tasks, inflight: inflight, log: log, track: track}
+		p := producer{ctx: ctx, cfg: cfg, tasks: tasks, inflight: inflight, log: log, track: track,
+			pool: decode.NewPool(csvPoolBytes)}
 		if skipDropped {
 			p.dropped = &dropped
 		}
@@ -282,6 +283,7 @@ type producer struct {
 	columns  []string
 	first    string // the file the columns came from
 	open     openFile
+	pool     *decode.Pool // recycles the buffers of CSV batches
 }
 
 // openFile is the text file being split, kept open across the consecutive pieces of a file that
@@ -392,7 +394,7 @@ func (p *producer) piece(pc piece) error {
 func (p *producer) csv(pc piece) error {
 	f := pc.file
 	sp, err := p.splitter(pc, func(r io.Reader) (rangedSplitter, error) {
-		sp, err := decode.NewCSVSplitter(f.Path, r, decode.CSVOptions{Header: p.cfg.DatasetFormat.Header, ChunkSize: p.cfg.ChunkSize})
+		sp, err := decode.NewCSVSplitter(f.Path, r, decode.CSVOptions{Header: p.cfg.DatasetFormat.Header, ChunkSize: p.cfg.ChunkSize, Pool: p.pool})
 		if err != nil {
 			return nil, err
 		}
@@ -412,7 +414,8 @@ func (p *producer) csv(pc piece) error {
 	}
 	names := p.columns
 	return p.chunks(sp, func(c decode.Chunk) (chunkResult, error) {
-		rec, err := decode.ParseCSV(c, names, memory.DefaultAllocator)
+		rec, err := decode.ParseCSV(c, names, p.pool)
+		c.Release() // the batch holds copies of the chunk's bytes
 		if err != nil {
 			return chunkResult{}, err
 		}
@@ -569,6 +572,10 @@ func (p *producer) newProfile() *stats.Profile {
 	}
 	return prof
 }
+
+// csvPoolBytes bounds the idle buffers a job's decode.Pool keeps: enough for the batches of a few
+// 4 MiB chunks to cycle without fresh memory (BENCHMARKS.md, "Recycled batch buffers").
+const csvPoolBytes = 32 << 20
 
 func quoteList(s []string) string { return fmt.Sprintf("%q", s) }
 

@@ -74,7 +74,11 @@ func benchData() {
 //	benchstat old.txt new.txt
 func BenchmarkCSVSplitParse(b *testing.B) {
 	benchData()
-	mem := memory.NewGoAllocator()
+	b.Run("go", func(b *testing.B) { benchCSVSplitParse(b, memory.NewGoAllocator()) })
+	b.Run("pool", func(b *testing.B) { benchCSVSplitParse(b, NewPool(64<<20)) })
+}
+
+func benchCSVSplitParse(b *testing.B, mem memory.Allocator) {
 	b.SetBytes(int64(len(benchCSV)))
 	b.ReportAllocs()
 	cpu0 := cpuTime()

@@ -157,6 +157,17 @@ type Chunk struct {
 	Data        []byte // whole records only; owned by the chunk
 	FirstLine   int64  // 1-based line number of Data[0] in the file
 	FirstRecord int64  // 1-based record number of the first record in Data
+
+	buf  []byte // the pooled allocation Data lies in (nil: not pooled)
+	pool *Pool
+}
+
+// Release gives the chunk's buffer back to the Pool its splitter drew it from (CSVOptions.Pool), for
+// the next chunks; without a pool it does nothing. Data must not be used afterwards, by anyone:
+// call it once, when the chunk is parsed (ParseCSV copies what it keeps).
+func (c *Chunk) Release() {
+	c.pool.release(c.buf)
+	c.buf, c.Data = nil, nil
 }
 
 // Splitter cuts a stream into chunks. Next returns io.EOF after the last chunk. Errors other than

@@ -43,6 +43,8 @@ type splitter struct {
 	plainCSV  bool // CSV: lines without a quote may be taken in bulk (see bulk)
 
 	buf     []byte // unconsumed input; buf[0] is at file offset off
+	whole   []byte // the allocation buf lies in, when it came from pool
+	pool    *Pool  // source of buffers (nil: the Go allocator); chunks give theirs back (Chunk.Release)
 	off     int64
 	eof     bool
 	readErr error // sticky I/O error, returned once buf is used up
@@ -70,9 +72,9 @@ func (s *splitter) fill(want int) {
 		return
 	}
 	if cap(s.buf) < want {
-		nb := make([]byte, len(s.buf), max(want, 2*cap(s.buf), s.step))
-		copy(nb, s.buf)
-		s.buf = nb
+		old := s.whole
+		s.buf = s.alloc(s.buf, max(want, 2*cap(s.buf), s.step))
+		s.pool.release(old)
 	}
 	for len(s.buf) < want {
 		n, err := s.r.Read(s.buf[len(s.buf):cap(s.buf)])
@@ -133,6 +135,20 @@ func (s *splitter) nextRecord(pos int) (end int, blank, ok bool, err error) {
 	}
 }
 
+// alloc returns a buffer of capacity at least size holding a copy of b, from the pool if the
+// splitter has one (and then records it as whole).
+func (s *splitter) alloc(b []byte, size int) []byte {
+	if s.pool == nil {
+		nb := make([]byte, len(b), size)
+		copy(nb, b)
+		return nb
+	}
+	s.whole = s.pool.Allocate(size)
+	nb := s.whole[:len(b)]
+	copy(nb, b)
+	return nb
+}
+
 // lineAt returns the line number of buf[pos].
 func (s *splitter) lineAt(pos int) int64 {
 	return s.line + int64(bytes.Count(s.buf[:pos], []byte{'\n'}))
@@ -186,10 +202,8 @@ func (s *splitter) next() (Chunk, error) {
 		s.line += int64(bytes.Count(c.Data, []byte{'\n'}))
 		s.off += int64(pos)
 		// Hand the consumed bytes to the chunk and keep the tail in a fresh buffer.
-		rest := s.buf[pos:]
-		nb := make([]byte, len(rest), max(len(rest), int(s.size)+2*s.step))
-		copy(nb, rest)
-		s.buf = nb
+		c.buf, c.pool = s.whole, s.pool
+		s.buf = s.alloc(s.buf[pos:], max(len(s.buf)-pos, int(s.size)+2*s.step))
 		s.index++
 		// Records before an error are still delivered; the error comes with the next call.
 		s.err = err
@@ -280,6 +294,8 @@ type CSVOptions struct {
 	Header        bool // the first non-blank record names the columns
 	ChunkSize     int  // bytes per division; 0 means DefaultChunkSize
 	MaxRecordSize int  // longest record accepted, in bytes; 0 means DefaultMaxRecordSize
+	// Pool, if set, provides the chunks' buffers; give each back with Chunk.Release once parsed.
+	Pool *Pool
 }
 
 // DefaultCSVOptions returns the options of dataset_format {"csv":{}}: a header (the SDK's default,
@@ -316,6 +332,7 @@ func NewCSVSplitter(file string, r io.Reader, opts CSVOptions) (*CSVSplitter, er
 	}
 	s := newSplitter(file, r, opts.ChunkSize, opts.MaxRecordSize, csvRecordEnd)
 	s.plainCSV = true
+	s.pool = opts.Pool
 	s.dropBOM()
 	// Skip blank lines up to the first record.
 	pos := 0

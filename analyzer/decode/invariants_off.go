@@ -1,0 +1,5 @@
+//go:build !invariants
+
+package decode
+
+const invariants = false
