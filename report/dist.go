@@ -27,9 +27,10 @@ const (
 	otherLabel = "(all other values)"
 )
 
-// sketchSide is one side's numeric distribution: its KLL sketch and exact extremes.
+// sketchSide is one side's numeric distribution: a sorted view of its KLL sketch (taken once: the
+// charts and the distance query it many times) and its exact extremes.
 type sketchSide struct {
-	s        *kll.Sketch
+	v        *kll.View
 	n        int64
 	min, max float64
 }
@@ -61,12 +62,12 @@ func sketchOf(ns *numericalStat) (*sketchSide, string) {
 			levels[i][j] = float64(x)
 		}
 	}
-	s := kll.FromLevels(levels, int(k), c)
-	n := s.Count()
+	v := kll.FromLevels(levels, int(k), c).View()
+	n := v.Count()
 	if n == 0 {
 		return nil, "empty KLL sketch"
 	}
-	return &sketchSide{s: s, n: n, min: float64(*ns.Min), max: float64(*ns.Max)}, ""
+	return &sketchSide{v: v, n: n, min: float64(*ns.Min), max: float64(*ns.Max)}, ""
 }
 
 // tailShare: the share of values at each end that numericCharts may leave outside the plotted
@@ -86,10 +87,10 @@ type sideGrid struct {
 // evalGrid evaluates s on gridSteps steps over [lo, hi] with kll.Buckets (Deequ's histogram,
 // contract §5.5) and returns the steps' bounds with the side's counts.
 func evalGrid(s *sketchSide, lo, hi float64) ([]kll.Bucket, sideGrid) {
-	bk := s.s.Buckets(lo, hi, gridSteps)
+	bk := s.v.Buckets(lo, hi, gridSteps)
 	g := sideGrid{n: float64(s.n), cum: make([]float64, gridSteps)}
 	if lo > s.min {
-		g.below = float64(s.s.RankExclusive(lo))
+		g.below = float64(s.v.RankExclusive(lo))
 	}
 	run := g.below
 	for i, b := range bk {
@@ -99,7 +100,7 @@ func evalGrid(s *sketchSide, lo, hi float64) ([]kll.Bucket, sideGrid) {
 	// Deequ's last upper bound can round below hi and lose the values equal to it (kll.Buckets):
 	// they are above only if hi is below the side's max.
 	if hi < s.max {
-		g.above = g.n - float64(s.s.Rank(hi))
+		g.above = g.n - float64(s.v.Rank(hi))
 	}
 	g.cum[gridSteps-1] = g.n - g.above
 	return bk, g

@@ -18,7 +18,7 @@ func exactSide(xs []float64) *sketchSide {
 	for _, x := range xs {
 		s.Update(x)
 	}
-	return &sketchSide{s: s, n: s.Count(), min: slices.Min(xs), max: slices.Max(xs)}
+	return &sketchSide{v: s.View(), n: s.Count(), min: slices.Min(xs), max: slices.Max(xs)}
 }
 
 // below counts the values < x (strict) or ≤ x: the naive oracle of the sketch's ranks.

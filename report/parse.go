@@ -94,21 +94,27 @@ type numericalStat struct {
 	Distinct     *Num       `json:"approximate_num_distinct_values"`
 	Completeness *Num       `json:"completeness"`
 	Distribution struct {
-		KLL *struct {
-			Buckets []struct {
-				Lower Num `json:"lower_bound"`
-				Upper Num `json:"upper_bound"`
-				Count Num `json:"count"`
-			} `json:"buckets"`
-			Sketch *struct {
-				Parameters struct {
-					C Num `json:"c"`
-					K Num `json:"k"`
-				} `json:"parameters"`
-				Data [][]Num `json:"data"`
-			} `json:"sketch"`
-		} `json:"kll"`
+		KLL *kllDist `json:"kll"`
 	} `json:"distribution"`
+}
+
+type kllDist struct {
+	Buckets []kllBucket `json:"buckets"`
+	Sketch  *kllSketch  `json:"sketch"`
+}
+
+type kllBucket struct {
+	Lower Num `json:"lower_bound"`
+	Upper Num `json:"upper_bound"`
+	Count Num `json:"count"`
+}
+
+type kllSketch struct {
+	Parameters struct {
+		C Num `json:"c"`
+		K Num `json:"k"`
+	} `json:"parameters"`
+	Data [][]Num `json:"data"`
 }
 
 type stringStat struct {
@@ -116,13 +122,17 @@ type stringStat struct {
 	Distinct     *Num       `json:"distinct_count"`
 	Completeness *Num       `json:"completeness"`
 	Distribution struct {
-		Categorical *struct {
-			Buckets []struct {
-				Value string `json:"value"`
-				Count int64  `json:"count"`
-			} `json:"buckets"`
-		} `json:"categorical"`
+		Categorical *catDist `json:"categorical"`
 	} `json:"distribution"`
+}
+
+type catDist struct {
+	Buckets []catBucket `json:"buckets"`
+}
+
+type catBucket struct {
+	Value string `json:"value"`
+	Count int64  `json:"count"`
 }
 
 // violationsFile is constraint_violations.json (docs/format/violations.md, contract §8.8).
@@ -177,6 +187,11 @@ type detailsFile struct {
 func decode(name string, b []byte, v any) error {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return fmt.Errorf("%s: empty file: %w", name, ErrBadInput)
+	}
+	if f, ok := v.(*statsFile); ok && decodeStatsFast(b, f) {
+		return nil
+	} else if ok {
+		*f = statsFile{} // start again from nothing: encoding/json's result and error stand
 	}
 	if err := json.Unmarshal(b, v); err != nil {
 		return fmt.Errorf("%s: %w: %w", name, ErrBadInput, err)

@@ -13,8 +13,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/driftwatch/driftwatch/stats/kll"
 )
 
 // ErrBadInput marks an input file that cannot be read as the file it should be.
@@ -299,7 +297,7 @@ func numericFeature(ft *Feature, c, b *statsFeature) *Drift {
 	if cs == nil || bs == nil {
 		return nil
 	}
-	d := kll.LInfinity(bs.s, cs.s)
+	d := bs.v.LInfinity(cs.v)
 	if math.IsNaN(d) {
 		return nil
 	}

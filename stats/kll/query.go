@@ -2,8 +2,6 @@ package kll
 
 import (
 	"math"
-	"slices"
-	"sort"
 )
 
 // robustCAlpha is c(α) = 1.8 of the robust L∞ correction: Deequ's Distance.defaultCAlpha
@@ -27,59 +25,147 @@ type Bucket struct{ Lower, Upper, Count float64 }
 //
 // Deequ has no special case: when min = max all bounds equal min and only the last bucket counts
 // anything. The last upper bound can round below max (e.g. min < 0 < max), and then the values
-// equal to max are in no bucket; Deequ loses them too. n ≤ 0 gives no buckets. The items are sorted once (O(m log m) for m items), then each
-// bound costs a binary search.
-func (s *Sketch) Buckets(min, max float64, n int) []Bucket {
+// equal to max are in no bucket; Deequ loses them too. n ≤ 0 gives no buckets. It sorts the items
+// (O(m log m) for m items); for several queries on one sketch, take a View once.
+func (s *Sketch) Buckets(min, max float64, n int) []Bucket { return s.View().Buckets(min, max, n) }
+
+// View is a sorted snapshot of a sketch's items with their cumulative weights, for many queries on
+// one sketch: building it sorts the items once (O(m log m) for m items); then Rank and
+// RankExclusive cost a binary search and Buckets O(n log m). It answers exactly as the sketch's
+// own methods did when the View was taken, and does not follow later updates or merges. A View
+// is safe for concurrent use except for the first call of LInfinity or RankMapTotal, which
+// builds Deequ 2.0.2's rank map on demand.
+type View struct {
+	all     cumRanks  // every item with its full weight (Sketch.Rank's view)
+	rankMap *cumRanks // Deequ 2.0.2's getRankMap (see Sketch.rankMap), built on first use
+}
+
+// View returns a sorted snapshot of s for repeated queries (see View).
+func (s *Sketch) View() *View { return &View{all: s.rankView()} }
+
+// Count returns the total weight, Sketch.Count at the time the View was taken.
+func (v *View) Count() int64 { return v.all.total() }
+
+// Rank returns Sketch.Rank(x): the weight of the items v with !(v > x) (IEEE), NaN items included.
+func (v *View) Rank(x float64) int64 { return v.all.rank(x) }
+
+// RankExclusive returns Sketch.RankExclusive(x): the weight of the items v with v < x (IEEE).
+func (v *View) RankExclusive(x float64) int64 { return v.all.rankExclusive(x) }
+
+// Buckets returns Sketch.Buckets(min, max, n) (Deequ's histogram; see there), bit for bit, in
+// O(m + n) when the bounds ascend (min ≤ max). Upper_i and Lower_{i+1} are the same expression,
+// so each bound is ranked once, and the first key not below it only moves forward.
+func (v *View) Buckets(min, max float64, n int) []Bucket {
 	if n <= 0 {
 		return []Bucket{}
 	}
-	v := s.rankView()
 	out := make([]Bucket, n)
 	nf := float64(n)
+	r := &v.all
+	// float64(...) pins the rounding of each product (the Go spec lets a compiler fuse an
+	// unconverted x*y+z into an FMA); Scala evaluates start + ((end - start) * i) / n.
+	lo := min + float64((max-min)*float64(0))/nf
+	j := r.notBelow(lo) // first non-NaN key with !(key < lo): RankExclusive(lo) = before(j)
 	for i := range n {
-		// float64(...) pins the rounding of each product (the Go spec lets a compiler fuse an
-		// unconverted x*y+z into an FMA); Scala evaluates start + ((end - start) * i) / n.
-		lo := min + float64((max-min)*float64(i))/nf
 		hi := min + float64((max-min)*float64(i+1))/nf
+		rlo := r.before(j)
 		var c int64
 		if i == n-1 {
-			c = v.rank(hi) - v.rankExclusive(lo)
+			c = r.rank(hi) - rlo
 		} else {
-			c = v.rankExclusive(hi) - v.rankExclusive(lo)
+			if hi >= lo { // keys before j are below lo, so below hi; NaN bounds take the search
+				for j < r.m && r.keys[j] < hi {
+					j++
+				}
+			} else {
+				j = r.notBelow(hi)
+			}
+			c = r.before(j) - rlo
 		}
 		out[i] = Bucket{Lower: lo, Upper: hi, Count: float64(c)}
+		lo = hi
 	}
 	return out
 }
 
+// RankMapTotal returns Sketch.RankMapTotal of the sketch the View was taken of.
+func (v *View) RankMapTotal() int64 { return v.deequRankMap().total() }
+
+// LInfinity returns LInfinity(a, b) of the sketches the Views were taken of.
+func (v *View) LInfinity(o *View) float64 { return linf(v.deequRankMap(), o.deequRankMap()) }
+
+// LInfinityWeighted returns LInfinityWeighted(a, b) of the sketches the Views were taken of.
+func (v *View) LInfinityWeighted(o *View) float64 { return linf(&v.all, &o.all) }
+
+func (v *View) deequRankMap() *cumRanks {
+	if v.rankMap == nil {
+		r := rankMapOf(v.all.keys, v.all.cum)
+		v.rankMap = &r
+	}
+	return v.rankMap
+}
+
 // sortedItems returns every item with its weight 2^h, sorted in Java's Double.compare order with
 // ties in Deequ's output order (lower level first): the order of a stable sort of Deequ's
-// QuantileNonSample.output by item. It is a k-way merge of the levels, each sorted on its own.
+// QuantileNonSample.output by item. Each level is sorted on its own (sortKeys), then adjacent
+// runs are merged pairwise, level order kept and the lower run first on ties, in ⌈log2 levels⌉
+// linear passes.
 func (s *Sketch) sortedItems() (vals []float64, wts []int64) {
-	runs := make([][]uint64, len(s.levels))
-	for h, l := range s.levels {
-		r := make([]uint64, len(l.buf))
-		for i, x := range l.buf {
-			r[i] = javaKey(x)
-		}
-		slices.Sort(r) // equal keys within one level are identical values: stability is moot
-		runs[h] = r
-	}
 	total := s.itemCount()
-	vals = make([]float64, 0, total)
-	wts = make([]int64, 0, total)
-	for len(vals) < total {
-		best := -1
-		for h, r := range runs {
-			if len(r) > 0 && (best < 0 || r[0] < runs[best][0]) {
-				best = h // strict <: on ties the lowest level wins
-			}
+	keys, tk := make([]uint64, total), make([]uint64, total)
+	wts, tw := make([]int64, total), make([]int64, total)
+	bounds := make([]int, 1, len(s.levels)+1) // run r is [bounds[r], bounds[r+1])
+	for h, l := range s.levels {
+		lo, hi := bounds[len(bounds)-1], bounds[len(bounds)-1]+len(l.buf)
+		for i, x := range l.buf {
+			keys[lo+i] = javaKey(x)
 		}
-		vals = append(vals, fromJavaKey(runs[best][0]))
-		wts = append(wts, int64(1)<<best)
-		runs[best] = runs[best][1:]
+		if sorted := sortKeys(keys[lo:hi], tk[lo:hi]); hi > lo && &sorted[0] != &keys[lo] {
+			copy(keys[lo:hi], sorted)
+		}
+		for i := lo; i < hi; i++ {
+			wts[i] = int64(1) << h
+		}
+		bounds = append(bounds, hi)
+	}
+	for len(bounds) > 2 {
+		next := make([]int, 1, len(bounds)/2+2)
+		for r := 0; r+1 < len(bounds); r += 2 {
+			lo, mid := bounds[r], bounds[r+1]
+			hi := mid
+			if r+2 < len(bounds) {
+				hi = bounds[r+2]
+			}
+			mergeWeighted(tk[lo:hi], tw[lo:hi], keys[lo:mid], wts[lo:mid], keys[mid:hi], wts[mid:hi])
+			next = append(next, hi)
+		}
+		keys, tk, wts, tw, bounds = tk, keys, tw, wts, next
+	}
+	vals = make([]float64, total)
+	for i, k := range keys {
+		vals[i] = fromJavaKey(k)
 	}
 	return vals, wts
+}
+
+// mergeWeighted merges the sorted runs (ak, aw) and (bk, bw) into (ok, ow), taking a's item first
+// on equal keys.
+func mergeWeighted(ok []uint64, ow []int64, ak []uint64, aw []int64, bk []uint64, bw []int64) {
+	i, j, o := 0, 0, 0
+	for i < len(ak) && j < len(bk) {
+		if bk[j] < ak[i] {
+			ok[o], ow[o] = bk[j], bw[j]
+			j++
+		} else {
+			ok[o], ow[o] = ak[i], aw[i]
+			i++
+		}
+		o++
+	}
+	copy(ow[o:], aw[i:])
+	o += copy(ok[o:], ak[i:])
+	copy(ok[o:], bk[j:])
+	copy(ow[o:], bw[j:])
 }
 
 // cumRanks is a sorted list of keys with the cumulative weight up to and including each key.
@@ -88,6 +174,9 @@ type cumRanks struct {
 	keys []float64
 	cum  []int64
 	m    int
+	// nanAlways: the NaN keys count in every inclusive rank, as in Sketch.Rank (NaN > x is
+	// false); otherwise only when no other key is above x, as in Deequ's walk over a rank map.
+	nanAlways bool
 }
 
 func newCumRanks(keys []float64, wts []int64) cumRanks {
@@ -114,28 +203,68 @@ func (r *cumRanks) before(i int) int64 {
 
 func (r *cumRanks) total() int64 { return r.before(len(r.cum)) }
 
-// rank is Deequ's inclusive rank: weight of the keys v with !(v > x) (IEEE), NaN keys included
-// because NaN > x is false. On a rankView it equals Sketch.Rank; on a rankMap it equals
+// rank is Deequ's inclusive rank: weight of the keys v with !(v > x) (IEEE). On a rankView it
+// equals Sketch.Rank, NaN keys included because NaN > x is false; on a rankMap it equals
 // QuantileNonSample.getRank(x, rankMap), which walks the sorted map and stops at the first key
-// greater than x.
+// greater than x, so it reaches the NaN keys only when no other key is greater.
 func (r *cumRanks) rank(x float64) int64 {
-	i := sort.Search(r.m, func(i int) bool { return r.keys[i] > x })
-	if i == r.m || x != x {
-		return r.total() // no key above x: the walk reaches the end (NaN keys included)
+	if x != x {
+		return r.total() // no key is above NaN: the walk reaches the end (NaN keys included)
+	}
+	return r.rankAt(r.above(x))
+}
+
+// rankAt is rank(x) for i = above(x): the weight before the first key greater than x (plus the
+// NaN keys' if nanAlways), or every weight when there is none.
+func (r *cumRanks) rankAt(i int) int64 {
+	switch {
+	case i == r.m:
+		return r.total()
+	case r.nanAlways:
+		return r.before(i) + r.total() - r.before(r.m)
 	}
 	return r.before(i)
 }
 
-// rankExclusive is Deequ's exclusive rank: weight of the keys v with v < x (IEEE).
-func (r *cumRanks) rankExclusive(x float64) int64 {
-	if x != x {
-		return 0
+// above returns the index of the first non-NaN key greater than x (IEEE), r.m if none. x must not
+// be NaN.
+func (r *cumRanks) above(x float64) int {
+	lo, hi := 0, r.m
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if r.keys[mid] > x {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
 	}
-	return r.before(sort.Search(r.m, func(i int) bool { return !(r.keys[i] < x) }))
+	return lo
+}
+
+// rankExclusive is Deequ's exclusive rank: weight of the keys v with v < x (IEEE).
+func (r *cumRanks) rankExclusive(x float64) int64 { return r.before(r.notBelow(x)) }
+
+// notBelow returns the index of the first non-NaN key v with !(v < x) (IEEE), r.m if none; 0 for
+// a NaN x, below which no key is.
+func (r *cumRanks) notBelow(x float64) int {
+	lo, hi := 0, r.m
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if r.keys[mid] < x {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo
 }
 
 // rankView is every item of s with its full weight, for fast Rank/RankExclusive queries.
-func (s *Sketch) rankView() cumRanks { return newCumRanks(s.sortedItems()) }
+func (s *Sketch) rankView() cumRanks {
+	r := newCumRanks(s.sortedItems())
+	r.nanAlways = true
+	return r
+}
 
 // rankMap reproduces Deequ 2.0.2's QuantileNonSample.getRankMap, which numericalDistance uses.
 // getRankMap builds a ListMap from the output (item, weight) pairs sorted by item, so an item that
@@ -144,14 +273,23 @@ func (s *Sketch) rankView() cumRanks { return newCumRanks(s.sortedItems()) }
 // are equal under Scala's ==, i.e. IEEE ==, so -0.0 and 0.0 are one key (weight of the last 0.0,
 // or of the last -0.0 if there is no 0.0). The map holds the running sum of those weights.
 func (s *Sketch) rankMap() cumRanks {
-	vals, wts := s.sortedItems()
-	keys, kw := vals[:0], wts[:0] // compact in place: writes never overtake reads
+	r := s.rankView()
+	return rankMapOf(r.keys, r.cum)
+}
+
+// rankMapOf is rankMap from the sorted items and their cumulative weights (a rankView's keys and
+// cum, which it leaves alone).
+func rankMapOf(vals []float64, cum []int64) cumRanks {
+	keys, kw := make([]float64, 0, len(vals)), make([]int64, 0, len(vals))
+	var prev int64
 	for i, x := range vals {
+		w := cum[i] - prev
+		prev = cum[i]
 		if len(keys) > 0 && keys[len(keys)-1] == x {
-			keys[len(keys)-1], kw[len(kw)-1] = x, wts[i] // the last occurrence wins
+			keys[len(keys)-1], kw[len(kw)-1] = x, w // the last occurrence wins
 			continue
 		}
-		keys, kw = append(keys, x), append(kw, wts[i])
+		keys, kw = append(keys, x), append(kw, w)
 	}
 	return newCumRanks(keys, kw)
 }
@@ -178,23 +316,39 @@ func (s *Sketch) RankMapTotal() int64 {
 // duplicates (integer columns) the "CDF" is not the sketch's weighted CDF; LInfinityWeighted
 // computes the latter. If either sketch is empty the result is NaN (Deequ throws: max of an empty
 // collection).
-func LInfinity(a, b *Sketch) float64 { return linf(a.rankMap(), b.rankMap()) }
+func LInfinity(a, b *Sketch) float64 {
+	ra, rb := a.rankMap(), b.rankMap()
+	return linf(&ra, &rb)
+}
 
 // LInfinityWeighted is LInfinity on the sketches' true weighted CDFs, the formula the contract
 // (§8.3) states and Deequ uses after PR #765: max over items x of both sketches of
 // |Rank_a(x)/Count_a − Rank_b(x)/Count_b|. It equals LInfinity when neither sketch holds an item
 // twice. NaN if either sketch is empty. Use Robust(d, a.Count(), b.Count()) with it.
-func LInfinityWeighted(a, b *Sketch) float64 { return linf(a.rankView(), b.rankView()) }
+func LInfinityWeighted(a, b *Sketch) float64 {
+	ra, rb := a.rankView(), b.rankView()
+	return linf(&ra, &rb)
+}
 
-func linf(ra, rb cumRanks) float64 {
+// linf is max over the keys x of both of |ra.rank(x)/n − rb.rank(x)/m|. The keys of each side are
+// walked in ascending order, so the index of the first key above x only moves forward on both
+// sides. NaN keys, last in each, add |total/n − total/m| = 0 and are skipped.
+func linf(ra, rb *cumRanks) float64 {
 	if len(ra.keys) == 0 || len(rb.keys) == 0 {
 		return math.NaN()
 	}
 	n, m := float64(ra.total()), float64(rb.total())
 	d := 0.0
-	for _, keys := range [2][]float64{ra.keys, rb.keys} {
+	for _, keys := range [2][]float64{ra.keys[:ra.m], rb.keys[:rb.m]} {
+		ia, ib := 0, 0
 		for _, x := range keys {
-			d = math.Max(d, math.Abs(float64(ra.rank(x))/n-float64(rb.rank(x))/m))
+			for ia < ra.m && !(ra.keys[ia] > x) {
+				ia++
+			}
+			for ib < rb.m && !(rb.keys[ib] > x) {
+				ib++
+			}
+			d = math.Max(d, math.Abs(float64(ra.rankAt(ia))/n-float64(rb.rankAt(ib))/m))
 		}
 	}
 	return d
