@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -332,18 +333,29 @@ func runBaseline(ctx context.Context, cfg *Config, log Logger) Outcome {
 }
 
 // writeJSON writes doc as name in dir, in the real container's layout with a trailing newline
-// (the housing files end with one), through a temporary file and a rename.
+// (the housing files end with one), through a temporary file and a rename. The text is streamed
+// to the file (jackson.Stream): statistics.json of wide data runs to tens of megabytes.
 func writeJSON(dir, name string, doc jackson.Value) error {
-	b, err := jackson.Marshal(doc)
-	if err != nil {
-		return fmt.Errorf("%w: encode %s: %w", ErrInternal, name, err)
-	}
-	return writeFileAtomic(filepath.Join(dir, name), append(b, '\n'))
+	return writeFileAtomicWith(filepath.Join(dir, name), func(w io.Writer) error {
+		if err := jackson.Stream(w, doc); err != nil {
+			return err
+		}
+		_, err := w.Write([]byte{'\n'})
+		return err
+	})
 }
 
 // writeFileAtomic writes data to a temporary file beside path and renames it into place, so a
 // reader never sees a partial file.
 func writeFileAtomic(path string, data []byte) error {
+	return writeFileAtomicWith(path, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// writeFileAtomicWith is writeFileAtomic with the content written by write.
+func writeFileAtomicWith(path string, write func(io.Writer) error) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create output directory %s: %w", dir, err)
@@ -352,7 +364,7 @@ func writeFileAtomic(path string, data []byte) error {
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	_, werr := f.Write(data)
+	werr := write(f)
 	cerr := f.Close()
 	if err := errors.Join(werr, cerr); err != nil {
 		os.Remove(f.Name())

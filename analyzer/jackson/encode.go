@@ -26,6 +26,42 @@ func Encode(w io.Writer, v Value) error {
 	return err
 }
 
+// Stream writes v to w exactly as Encode does, but in pieces of about StreamChunk bytes, cut
+// between array elements and object members: the text of a large document (statistics.json of
+// 1,000 numeric features is ~45 MB) is never held whole. It returns the first write error; after
+// one, nothing more is written.
+func Stream(w io.Writer, v Value) error {
+	bp := bufPool.Get().(*[]byte)
+	s := &stream{w: w}
+	b := s.flush(appendValue((*bp)[:0], v, 0, s), true)
+	if cap(b) <= maxPooled {
+		*bp = b[:0]
+		bufPool.Put(bp)
+	}
+	return s.err
+}
+
+// StreamChunk is the buffered size at which Stream hands its text to the writer.
+const StreamChunk = 64 << 10
+
+// stream is Stream's destination; a nil *stream (Marshal, Encode, Append) never flushes.
+type stream struct {
+	w   io.Writer
+	err error
+}
+
+// flush writes dst to the stream when it holds StreamChunk bytes (or always, with force) and
+// returns dst emptied; without a stream, or below the threshold, it returns dst as is.
+func (s *stream) flush(dst []byte, force bool) []byte {
+	if s == nil || (!force && len(dst) < StreamChunk) {
+		return dst
+	}
+	if s.err == nil {
+		_, s.err = s.w.Write(dst)
+	}
+	return dst[:0]
+}
+
 // maxPooled bounds the buffers kept for reuse by Encode (2 MiB: the largest real statistics.json
 // seen, movielens 2019, is 1.3 MB).
 const maxPooled = 2 << 20
@@ -35,18 +71,19 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &
 // Append appends v in Jackson's default pretty-printer layout to dst and returns the extended
 // slice.
 func Append(dst []byte, v Value) []byte {
-	return appendValue(dst, v, 0)
+	return appendValue(dst, v, 0, nil)
 }
 
 // appendValue writes v; depth is the number of enclosing objects, which is the indentation
-// level of v's own members (arrays do not indent: Jackson's array indenter is inline).
-func appendValue(dst []byte, v Value, depth int) []byte {
+// level of v's own members (arrays do not indent: Jackson's array indenter is inline). With a
+// stream, the text so far may be flushed before any array element or object member.
+func appendValue(dst []byte, v Value, depth int, s *stream) []byte {
 	switch v := v.(type) {
 	case *Object:
 		if v == nil {
 			return append(dst, "null"...)
 		}
-		return appendObject(dst, v, depth)
+		return appendObject(dst, v, depth, s)
 	case Array:
 		if len(v) == 0 {
 			return append(dst, "[ ]"...)
@@ -56,8 +93,8 @@ func appendValue(dst []byte, v Value, depth int) []byte {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = append(dst, ' ')
-			dst = appendValue(dst, e, depth)
+			dst = append(s.flush(dst, false), ' ')
+			dst = appendValue(dst, e, depth, s)
 		}
 		return append(dst, " ]"...)
 	case DoubleArray:
@@ -69,7 +106,7 @@ func appendValue(dst []byte, v Value, depth int) []byte {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = append(dst, ' ')
+			dst = append(s.flush(dst, false), ' ')
 			dst = appendDoubleValue(dst, x)
 		}
 		return append(dst, " ]"...)
@@ -98,7 +135,7 @@ func appendValue(dst []byte, v Value, depth int) []byte {
 //	}
 //
 // with the members one level deeper than the braces; an empty object is "{ }".
-func appendObject(dst []byte, o *Object, depth int) []byte {
+func appendObject(dst []byte, o *Object, depth int, s *stream) []byte {
 	if len(o.fields) == 0 {
 		return append(dst, "{ }"...)
 	}
@@ -107,10 +144,10 @@ func appendObject(dst []byte, o *Object, depth int) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendNewline(dst, depth+1)
+		dst = appendNewline(s.flush(dst, false), depth+1)
 		dst = appendString(dst, f.Key)
 		dst = append(dst, " : "...)
-		dst = appendValue(dst, f.Value, depth+1)
+		dst = appendValue(dst, f.Value, depth+1, s)
 	}
 	dst = appendNewline(dst, depth)
 	return append(dst, '}')
