@@ -147,7 +147,9 @@ func writePage(p pageWriter, d *pageData) {
 <script type="application/json" id="dw-options">`)
 	p.w.Write(d.Options)
 	p.raw("</script>\n<script>")
-	p.w.Write(d.Echarts)
+	if _, err := p.w.ReadFrom(d.Echarts); err != nil {
+		d.echartsErr = err
+	}
 	p.raw("</script>\n<script>")
 	p.w.Write(d.Script)
 	p.raw("</script>\n</body>\n</html>\n\n")

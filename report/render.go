@@ -9,6 +9,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
 )
 
 // assetFS holds report/assets: echarts.min.js when scripts/fetch-echarts.sh has run (make
@@ -52,12 +56,14 @@ type pageData struct {
 	Trends      []*chart
 	Features    []featureView
 	// Options, Echarts, CSS and Script are inlined as they are: Options is JSON that encoding/json
-	// escaped (optionTable), Echarts was checked for "</script" (containsScriptEnd), CSS and Script
+	// escaped (optionTable), Echarts was checked for "</script" (checkEcharts), CSS and Script
 	// are this package's page.css and page.js.
 	Options []byte
-	Echarts []byte
+	Echarts io.Reader
 	CSS     []byte
 	Script  []byte
+	// echartsErr is the error of copying Echarts into the page, if any.
+	echartsErr error
 }
 
 // featureView is one feature's section.
@@ -78,16 +84,17 @@ type statRow struct{ Name, Baseline, Current string }
 // html/template makes the linker keep every exported method of every reachable type, 11.3 MB
 // of the binary (issue #4, docs/report.md).
 func Render(w io.Writer, m *Model) error {
-	lib, err := fs.ReadFile(assets, echartsPath)
-	if errors.Is(err, fs.ErrNotExist) {
-		return ErrNoEcharts
+	// The ~1 MB library is streamed from the embedded file twice (checked, then copied into the
+	// page) through small buffers instead of being copied into a fresh 1 MB slice: in a process
+	// as short as an hourly monitoring job, fresh pages cost more than the copies.
+	if err := checkEcharts(); err != nil {
+		return err
 	}
+	lib, err := assets.Open(echartsPath)
 	if err != nil {
 		return fmt.Errorf("read embedded echarts: %w", err)
 	}
-	if containsScriptEnd(lib) {
-		return fmt.Errorf("embedded echarts contains </script and cannot be inlined")
-	}
+	defer lib.Close()
 	css, err := pageFS.ReadFile("page.css")
 	if err != nil {
 		return err
@@ -149,10 +156,55 @@ func Render(w io.Writer, m *Model) error {
 	d.Options = opt
 	bw := bufio.NewWriterSize(w, 1<<16)
 	writePage(pageWriter{bw}, &d)
-	if err := bw.Flush(); err != nil {
+	if err := errors.Join(d.echartsErr, bw.Flush()); err != nil {
 		return fmt.Errorf("render report: %w", err)
 	}
 	return nil
+}
+
+// checkEcharts fails if the embedded library is missing (ErrNoEcharts) or holds "</script",
+// which would end its inline script early.
+func checkEcharts() error {
+	lib, err := assets.Open(echartsPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return ErrNoEcharts
+	}
+	if err != nil {
+		return fmt.Errorf("read embedded echarts: %w", err)
+	}
+	defer lib.Close()
+	found, err := scriptEndIn(lib, make([]byte, 32<<10))
+	if err != nil {
+		return fmt.Errorf("read embedded echarts: %w", err)
+	}
+	if found {
+		return fmt.Errorf("embedded echarts contains </script and cannot be inlined")
+	}
+	return nil
+}
+
+// scriptEndIn is containsScriptEnd of everything r reads, read into buf (at least 16 bytes)
+// piece by piece; the last len("</script")-1 bytes of each piece are searched again with the next,
+// so a match across two pieces is found.
+func scriptEndIn(r io.Reader, buf []byte) (bool, error) {
+	const keep = len("</script") - 1
+	n := 0 // bytes in buf carried over or read
+	for {
+		m, err := r.Read(buf[n:])
+		n += m
+		if containsScriptEnd(buf[:n]) {
+			return true, nil
+		}
+		if err == io.EOF {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if n > keep {
+			n = copy(buf, buf[n-keep:n])
+		}
+	}
 }
 
 // containsScriptEnd reports whether b holds "</script" in any letter case, which would end an
@@ -181,14 +233,7 @@ func optionTable(list []*chart) ([]byte, error) {
 		if i > 0 {
 			b.WriteString(",\n")
 		}
-		opt, err := json.Marshal(c.option)
-		var generic any
-		if err == nil {
-			err = json.Unmarshal(opt, &generic)
-		}
-		if err == nil {
-			opt, err = json.Marshal(prune(generic))
-		}
+		opt, err := encodeOption(c.option)
 		if err != nil {
 			return nil, fmt.Errorf("chart %s (%s): %w", c.ID, c.Title, err)
 		}
@@ -197,6 +242,232 @@ func optionTable(list []*chart) ([]byte, error) {
 	}
 	b.WriteByte('}')
 	return b.Bytes(), nil
+}
+
+// encodeOption is how optionTable writes each option; tests swap in optionJSONSlow.
+var encodeOption = optionJSON
+
+// optionJSON is optionJSONSlow of a chart's option: json.Marshal, then prunedJSON in one pass over
+// the bytes instead of decoding them into maps and marshalling those again (which cost ~8,000
+// allocations per report); optionJSONSlow decides whenever prunedJSON declines.
+func optionJSON(opt any) ([]byte, error) {
+	b, err := json.Marshal(opt)
+	if err != nil {
+		return nil, err
+	}
+	if out, ok := prunedJSON(b); ok {
+		return out, nil
+	}
+	return optionJSONSlow(opt)
+}
+
+// optionJSONSlow writes opt as JSON without the null and empty-object members go-echarts writes
+// for unset options (prune), object keys sorted as encoding/json sorts a map's.
+func optionJSONSlow(opt any) ([]byte, error) {
+	b, err := json.Marshal(opt)
+	var generic any
+	if err == nil {
+		err = json.Unmarshal(b, &generic)
+	}
+	if err == nil {
+		b, err = json.Marshal(prune(generic))
+	}
+	return b, err
+}
+
+// prunedJSON returns json.Marshal(prune(v)) for v decoded from b by json.Unmarshal into an any,
+// where b was written by json.Marshal: objects lose their null and (pruned) empty-object members,
+// recursively, and their keys are sorted (the last of a repeated key wins); array elements stay
+// as they are, pruned inside; numbers are rewritten as encoding/json writes a float64; strings
+// are copied, since json.Marshal writes a decoded string back as it was. It returns false for
+// anything it is not sure of (an escaped key, a number outside float64, malformed input), and
+// the caller takes the slow path.
+func prunedJSON(b []byte) ([]byte, bool) {
+	p := jsonPruner{b: b}
+	out, empty, ok := p.value(make([]byte, 0, len(b)))
+	if !ok || empty && len(out) == 0 {
+		return nil, false
+	}
+	if p.space(); p.i != len(b) {
+		return nil, false
+	}
+	return out, true
+}
+
+// jsonPruner walks json.Marshal output for prunedJSON.
+type jsonPruner struct {
+	b []byte
+	i int
+}
+
+func (p *jsonPruner) space() {
+	for p.i < len(p.b) && (p.b[p.i] == ' ' || p.b[p.i] == '\t' || p.b[p.i] == '\n' || p.b[p.i] == '\r') {
+		p.i++
+	}
+}
+
+// value appends the pruned value at p to dst; prunable says it is null or an object left empty.
+func (p *jsonPruner) value(dst []byte) (out []byte, prunable, ok bool) {
+	p.space()
+	if p.i >= len(p.b) {
+		return dst, false, false
+	}
+	switch c := p.b[p.i]; {
+	case c == '{':
+		return p.object(dst)
+	case c == '[':
+		p.i++
+		dst = append(dst, '[')
+		p.space()
+		if p.i < len(p.b) && p.b[p.i] == ']' {
+			p.i++
+			return append(dst, ']'), false, true
+		}
+		for {
+			// prune keeps array elements: a null stays null and an object left empty stays {}.
+			p.space()
+			null := p.i < len(p.b) && p.b[p.i] == 'n'
+			var prunable bool
+			if dst, prunable, ok = p.value(dst); !ok {
+				return dst, false, false
+			}
+			switch {
+			case prunable && null:
+				dst = append(dst, "null"...)
+			case prunable:
+				dst = append(dst, "{}"...)
+			}
+			p.space()
+			if p.i >= len(p.b) {
+				return dst, false, false
+			}
+			p.i++
+			switch p.b[p.i-1] {
+			case ']':
+				return append(dst, ']'), false, true
+			case ',':
+				dst = append(dst, ',')
+			default:
+				return dst, false, false
+			}
+		}
+	case c == '"':
+		s, ok := p.str()
+		return append(dst, s...), false, ok
+	case c == 'n':
+		return dst, true, p.lit("null")
+	case c == 't':
+		return append(dst, "true"...), false, p.lit("true")
+	case c == 'f':
+		return append(dst, "false"...), false, p.lit("false")
+	}
+	start := p.i
+	for p.i < len(p.b) && strings.IndexByte("0123456789+-.eE", p.b[p.i]) >= 0 {
+		p.i++
+	}
+	f, err := strconv.ParseFloat(string(p.b[start:p.i]), 64)
+	if err != nil || p.i == start {
+		return dst, false, false
+	}
+	return appendJSONFloat(dst, f), false, true
+}
+
+// object appends the pruned object at p to dst: members sorted by key, null and empty-object
+// members dropped.
+func (p *jsonPruner) object(dst []byte) ([]byte, bool, bool) {
+	type member struct{ key, val []byte } // key with its quotes
+	var ms []member
+	p.i++ // '{'
+	p.space()
+	if p.i < len(p.b) && p.b[p.i] == '}' {
+		p.i++
+		return dst, true, true
+	}
+	for {
+		p.space()
+		key, ok := p.str()
+		if !ok || bytes.IndexByte(key, '\\') >= 0 {
+			return dst, false, false // an escaped key would need decoding to sort
+		}
+		if p.space(); p.i >= len(p.b) || p.b[p.i] != ':' {
+			return dst, false, false
+		}
+		p.i++
+		val, prunable, ok := p.value(nil)
+		if !ok {
+			return dst, false, false
+		}
+		// Unmarshal keeps the last of a repeated key; prune then drops it if null or empty.
+		ms = slices.DeleteFunc(ms, func(m member) bool { return bytes.Equal(m.key, key) })
+		if !prunable {
+			ms = append(ms, member{key, val})
+		}
+		p.space()
+		if p.i >= len(p.b) {
+			return dst, false, false
+		}
+		p.i++
+		if c := p.b[p.i-1]; c == '}' {
+			break
+		} else if c != ',' {
+			return dst, false, false
+		}
+	}
+	if len(ms) == 0 {
+		return dst, true, true
+	}
+	// Without escapes the quoted keys compare as encoding/json compares the decoded ones.
+	slices.SortFunc(ms, func(a, b member) int { return bytes.Compare(a.key[1:len(a.key)-1], b.key[1:len(b.key)-1]) })
+	dst = append(dst, '{')
+	for i, m := range ms {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(append(append(dst, m.key...), ':'), m.val...)
+	}
+	return append(dst, '}'), false, true
+}
+
+// str returns the string token at p, quotes included.
+func (p *jsonPruner) str() ([]byte, bool) {
+	if p.i >= len(p.b) || p.b[p.i] != '"' {
+		return nil, false
+	}
+	for j := p.i + 1; j < len(p.b); j++ {
+		switch p.b[j] {
+		case '\\':
+			j++
+		case '"':
+			s := p.b[p.i : j+1]
+			p.i = j + 1
+			return s, true
+		}
+	}
+	return nil, false
+}
+
+// lit skips the literal s at p.
+func (p *jsonPruner) lit(s string) bool {
+	if !bytes.HasPrefix(p.b[p.i:], []byte(s)) {
+		return false
+	}
+	p.i += len(s)
+	return true
+}
+
+// appendJSONFloat appends f as encoding/json writes a float64: shortest form, exponent form
+// below 1e-6 and from 1e21 on, with a two-digit negative exponent shortened ("e-09" → "e-9").
+func appendJSONFloat(dst []byte, f float64) []byte {
+	abs, format := math.Abs(f), byte('f')
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	dst = strconv.AppendFloat(dst, f, format, -1, 64)
+	if n := len(dst); format == 'e' && n >= 4 && dst[n-4] == 'e' && dst[n-3] == '-' && dst[n-2] == '0' {
+		dst[n-2] = dst[n-1]
+		dst = dst[:n-1]
+	}
+	return dst
 }
 
 // statRows are the rows of a feature's statistics table.

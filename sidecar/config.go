@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/driftwatch/driftwatch/analyzer/s3io"
@@ -118,8 +119,10 @@ func DefaultConfig() Config {
 }
 
 // sageMakerName is the pattern of SageMaker endpoint and variant names (CreateEndpoint
-// EndpointName, ProductionVariant VariantName): also safe as path and key segments.
-var sageMakerName = regexp.MustCompile(`^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$`)
+// EndpointName, ProductionVariant VariantName): also safe as path and key segments. Compiled on
+// first use: the bounded repetition expands to a ~140 KB program that every driftwatch process
+// (monitoring jobs included) paid at start-up as a package variable.
+var sageMakerName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$`) })
 
 // Validate reports every problem of c at once.
 func (c Config) Validate() error {
@@ -155,7 +158,7 @@ func (c Config) Validate() error {
 		}
 	}
 	for _, n := range []struct{ flag, v string }{{"endpoint-name", c.EndpointName}, {"variant-name", c.VariantName}} {
-		if !sageMakerName.MatchString(n.v) {
+		if !sageMakerName().MatchString(n.v) {
 			bad("--%s %q: expected 1-63 letters, digits and inner hyphens (SageMaker's name rule)", n.flag, n.v)
 		}
 	}

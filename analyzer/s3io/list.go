@@ -104,7 +104,9 @@ const maxCaptureDepth = 2
 // listConcurrency is the number of listing requests ListHours keeps in flight.
 const listConcurrency = 8
 
-var yearName = regexp.MustCompile(`^[0-9]{4}$`)
+// yearName matches a year folder. Compiled on first use, like the other patterns of this package:
+// a job that never lists S3 pays nothing for it at process start.
+var yearName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{4}$`) })
 
 // ListHours lists the data objects of an endpoint capture tree ({endpoint}/{variant}/yyyy/mm/dd/hh/,
 // all times UTC) that lie in the hour prefixes overlapping [start, end), sorted by key. uri may
@@ -136,7 +138,7 @@ func (c *Client) ListHours(ctx context.Context, u string, start, end time.Time) 
 				return nil, c.fail("list", uri(bucket, p), err)
 			}
 			empty = empty && len(names) == 0
-			if slices.ContainsFunc(names, yearName.MatchString) {
+			if slices.ContainsFunc(names, yearName().MatchString) {
 				roots = append(roots, p)
 				continue
 			}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -16,8 +17,9 @@ const maxKeyBytes = 1024
 
 // bucketName accepts today's bucket names (3–63 characters of a-z, 0-9, '.' and '-') and the
 // legacy us-east-1 names (up to 255 characters, upper case and '_' allowed), so no real bucket is
-// refused; S3 itself rejects the rest.
-var bucketName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{2,254}$`)
+// refused; S3 itself rejects the rest. Compiled on first use: the bounded repetition expands to a
+// ~230 KB program, which every process (local jobs included) paid at start-up as a package variable.
+var bucketName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{2,254}$`) })
 
 // IsURI reports whether s names an S3 location ("s3://bucket/prefix"), as opposed to a local path.
 func IsURI(s string) bool { return strings.HasPrefix(s, scheme) }
@@ -33,7 +35,7 @@ func ParseURI(s string) (bucket, key string, err error) {
 	switch {
 	case bucket == "":
 		return "", "", fmt.Errorf("%q is not an S3 URI: the bucket name is missing (s3://bucket/prefix)", s)
-	case !bucketName.MatchString(bucket):
+	case !bucketName().MatchString(bucket):
 		return "", "", fmt.Errorf("%q is not an S3 URI: %q is not a bucket name (3-255 letters, digits, '.', '-', '_')", s, bucket)
 	case !utf8.ValidString(key):
 		return "", "", fmt.Errorf("%q is not an S3 URI: the key is not valid UTF-8", s)

@@ -75,7 +75,9 @@ type rawCommon struct {
 	NumMissing flexFloat `json:"num_missing"`
 }
 
-type rawStatistics struct {
+// rawStatistics is statistics.json as ParseStatistics reads it. L is the type of a KLL sketch's
+// "data": fastLevels in the first attempt, [][]flexFloat (plain encoding/json) when that fails.
+type rawStatistics[L any] struct {
 	Dataset *struct {
 		ItemCount flexFloat `json:"item_count"`
 	} `json:"dataset"`
@@ -95,7 +97,7 @@ type rawStatistics struct {
 							C flexFloat `json:"c"`
 							K flexFloat `json:"k"`
 						} `json:"parameters"`
-						Data [][]flexFloat `json:"data"`
+						Data L `json:"data"`
 					} `json:"sketch"`
 				} `json:"kll"`
 			} `json:"distribution"`
@@ -116,8 +118,34 @@ type rawStatistics struct {
 
 // ParseStatistics reads a baseline statistics.json of any generation (2019, 2020–22, 2023+);
 // unknown keys are ignored. name is used in error messages.
+//
+// The KLL sketches' items are most of a statistics.json (~5,500 numbers per numeric feature).
+// They are read by fastLevels, one pass over each "data" array; a file it does not take as is
+// (a string or null among the items, an out-of-range number, any decoding error at all) is read
+// again with plain encoding/json, whose result and error stand, so both readings agree
+// (TestParseStatisticsFastSameAsJSON, FuzzParseStatistics).
 func ParseStatistics(name string, data []byte) (*Statistics, error) {
-	var raw rawStatistics
+	if s, err := parseStatistics[fastLevels](name, data, fastLevels.levels); err == nil {
+		return s, nil
+	}
+	return parseStatistics[[][]flexFloat](name, data, flexLevels)
+}
+
+// flexLevels copies encoding/json's reading of a sketch's data.
+func flexLevels(d [][]flexFloat) [][]float64 {
+	out := make([][]float64, len(d))
+	for j, level := range d {
+		out[j] = make([]float64, len(level))
+		for k, v := range level {
+			out[j][k] = float64(v)
+		}
+	}
+	return out
+}
+
+// parseStatistics is ParseStatistics with the sketch data read as L and converted by levels.
+func parseStatistics[L any](name string, data []byte, levels func(L) [][]float64) (*Statistics, error) {
+	var raw rawStatistics[L]
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return nil, fmt.Errorf("%w: %s: %s", ErrBaseline, name, jsonErr(data, err))
 	}
@@ -146,13 +174,7 @@ func ParseStatistics(name string, data []byte) (*Statistics, error) {
 				if err := kll.ValidParams(f.SketchK, f.SketchC); err != nil || float64(f.SketchK) != float64(sk.Parameters.K) {
 					return nil, fmt.Errorf("%w: %s: feature %q: KLL parameters k=%v c=%v: %v", ErrBaseline, name, f.Name, sk.Parameters.K, sk.Parameters.C, err)
 				}
-				f.Sketch = make([][]float64, len(sk.Data))
-				for j, level := range sk.Data {
-					f.Sketch[j] = make([]float64, len(level))
-					for k, v := range level {
-						f.Sketch[j][k] = float64(v)
-					}
-				}
+				f.Sketch = levels(sk.Data)
 			}
 		}
 		if st := rf.String; st != nil {

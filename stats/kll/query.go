@@ -2,6 +2,7 @@ package kll
 
 import (
 	"math"
+	"sync"
 )
 
 // robustCAlpha is c(α) = 1.8 of the robust L∞ correction: Deequ's Distance.defaultCAlpha
@@ -105,15 +106,20 @@ func (v *View) deequRankMap() *cumRanks {
 	return v.rankMap
 }
 
-// sortedItems returns every item with its weight 2^h, sorted in Java's Double.compare order with
-// ties in Deequ's output order (lower level first): the order of a stable sort of Deequ's
-// QuantileNonSample.output by item. Each level is sorted on its own (sortKeys), then adjacent
-// runs are merged pairwise, level order kept and the lower run first on ties, in ⌈log2 levels⌉
-// linear passes.
-func (s *Sketch) sortedItems() (vals []float64, wts []int64) {
+// sortedCum returns every item sorted in Java's Double.compare order with ties in Deequ's output
+// order (lower level first), the order of a stable sort of Deequ's QuantileNonSample.output by
+// item, and the cumulative weight up to and including each (an item on level h weighs 2^h). Each
+// level is sorted on its own (sortKeys), then adjacent runs are merged pairwise, level order
+// kept and the lower run first on ties, in ⌈log2 levels⌉ linear passes. The sort moves 9 bytes
+// per item (key and level) in buffers reused through viewScratchPool; only the result is
+// allocated: in a short process every fresh allocation touches fresh pages.
+func (s *Sketch) sortedCum() (vals []float64, cum []int64) {
 	total := s.itemCount()
-	keys, tk := make([]uint64, total), make([]uint64, total)
-	wts, tw := make([]int64, total), make([]int64, total)
+	sc := viewScratchPool.Get().(*viewScratch)
+	defer viewScratchPool.Put(sc)
+	keys, tk := resize(sc.keys, total), resize(sc.tk, total)
+	lv, tl := resize(sc.lv, total), resize(sc.tl, total)
+	sc.keys, sc.tk, sc.lv, sc.tl = keys, tk, lv, tl
 	bounds := make([]int, 1, len(s.levels)+1) // run r is [bounds[r], bounds[r+1])
 	for h, l := range s.levels {
 		lo, hi := bounds[len(bounds)-1], bounds[len(bounds)-1]+len(l.buf)
@@ -124,7 +130,7 @@ func (s *Sketch) sortedItems() (vals []float64, wts []int64) {
 			copy(keys[lo:hi], sorted)
 		}
 		for i := lo; i < hi; i++ {
-			wts[i] = int64(1) << h
+			lv[i] = uint8(h) // levels stay far below 256: 2^h is an int64 weight
 		}
 		bounds = append(bounds, hi)
 	}
@@ -136,36 +142,57 @@ func (s *Sketch) sortedItems() (vals []float64, wts []int64) {
 			if r+2 < len(bounds) {
 				hi = bounds[r+2]
 			}
-			mergeWeighted(tk[lo:hi], tw[lo:hi], keys[lo:mid], wts[lo:mid], keys[mid:hi], wts[mid:hi])
+			mergeLeveled(tk[lo:hi], tl[lo:hi], keys[lo:mid], lv[lo:mid], keys[mid:hi], lv[mid:hi])
 			next = append(next, hi)
 		}
-		keys, tk, wts, tw, bounds = tk, keys, tw, wts, next
+		keys, tk, lv, tl, bounds = tk, keys, tl, lv, next
 	}
-	vals = make([]float64, total)
+	vals, cum = make([]float64, total), make([]int64, total)
+	var run int64
 	for i, k := range keys {
 		vals[i] = fromJavaKey(k)
+		run += int64(1) << lv[i]
+		cum[i] = run
 	}
-	return vals, wts
+	return vals, cum
 }
 
-// mergeWeighted merges the sorted runs (ak, aw) and (bk, bw) into (ok, ow), taking a's item first
-// on equal keys.
-func mergeWeighted(ok []uint64, ow []int64, ak []uint64, aw []int64, bk []uint64, bw []int64) {
+// viewScratch holds the buffers sortedCum sorts in.
+type viewScratch struct {
+	keys, tk []uint64
+	lv, tl   []uint8
+}
+
+// viewScratchPool lends sortedCum its buffers: the check and the report take a View of every
+// numeric feature's sketches one after the other, each the same size.
+var viewScratchPool = sync.Pool{New: func() any { return new(viewScratch) }}
+
+// resize returns b with length n, reallocated only when its capacity is short.
+func resize[T any](b []T, n int) []T {
+	if cap(b) < n {
+		return make([]T, n)
+	}
+	return b[:n]
+}
+
+// mergeLeveled merges the sorted runs (ak, al) and (bk, bl) of keys with their levels into
+// (ok, ol), taking a's item first on equal keys.
+func mergeLeveled(ok []uint64, ol []uint8, ak []uint64, al []uint8, bk []uint64, bl []uint8) {
 	i, j, o := 0, 0, 0
 	for i < len(ak) && j < len(bk) {
 		if bk[j] < ak[i] {
-			ok[o], ow[o] = bk[j], bw[j]
+			ok[o], ol[o] = bk[j], bl[j]
 			j++
 		} else {
-			ok[o], ow[o] = ak[i], aw[i]
+			ok[o], ol[o] = ak[i], al[i]
 			i++
 		}
 		o++
 	}
-	copy(ow[o:], aw[i:])
+	copy(ol[o:], al[i:])
 	o += copy(ok[o:], ak[i:])
 	copy(ok[o:], bk[j:])
-	copy(ow[o:], bw[j:])
+	copy(ol[o:], bl[j:])
 }
 
 // cumRanks is a sorted list of keys with the cumulative weight up to and including each key.
@@ -179,13 +206,8 @@ type cumRanks struct {
 	nanAlways bool
 }
 
-func newCumRanks(keys []float64, wts []int64) cumRanks {
-	cum := make([]int64, len(wts))
-	var run int64
-	for i, w := range wts {
-		run += w
-		cum[i] = run
-	}
+// newCumRanks wraps sorted keys (NaN last) and their cumulative weights.
+func newCumRanks(keys []float64, cum []int64) cumRanks {
 	m := len(keys)
 	for m > 0 && keys[m-1] != keys[m-1] {
 		m--
@@ -261,7 +283,7 @@ func (r *cumRanks) notBelow(x float64) int {
 
 // rankView is every item of s with its full weight, for fast Rank/RankExclusive queries.
 func (s *Sketch) rankView() cumRanks {
-	r := newCumRanks(s.sortedItems())
+	r := newCumRanks(s.sortedCum())
 	r.nanAlways = true
 	return r
 }
@@ -280,18 +302,21 @@ func (s *Sketch) rankMap() cumRanks {
 // rankMapOf is rankMap from the sorted items and their cumulative weights (a rankView's keys and
 // cum, which it leaves alone).
 func rankMapOf(vals []float64, cum []int64) cumRanks {
-	keys, kw := make([]float64, 0, len(vals)), make([]int64, 0, len(vals))
-	var prev int64
+	keys, kc := make([]float64, 0, len(vals)), make([]int64, 0, len(vals))
+	var prev, run int64 // prev: vals' cumulative weight before i; run: the map's before the last key
 	for i, x := range vals {
 		w := cum[i] - prev
 		prev = cum[i]
-		if len(keys) > 0 && keys[len(keys)-1] == x {
-			keys[len(keys)-1], kw[len(kw)-1] = x, w // the last occurrence wins
+		if n := len(keys); n > 0 && keys[n-1] == x {
+			keys[n-1], kc[n-1] = x, run+w // the last occurrence's weight wins
 			continue
 		}
-		keys, kw = append(keys, x), append(kw, w)
+		if n := len(kc); n > 0 {
+			run = kc[n-1]
+		}
+		keys, kc = append(keys, x), append(kc, run+w)
 	}
-	return newCumRanks(keys, kw)
+	return newCumRanks(keys, kc)
 }
 
 // RankMapTotal returns the total n that Deequ 2.0.2's numericalDistance divides by and passes to
