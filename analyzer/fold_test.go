@@ -11,13 +11,13 @@ import (
 	"github.com/driftwatch/driftwatch/stats"
 )
 
-// TestRepackSameResult requires the single-node fold's repacking (profileFold.repack: unit
-// profiles and the folded profile encoded and decoded between units) to leave the result bit for
+// TestTrimSameResult requires the single-node fold's trimming (profileFold.trim: the folded
+// profile gives back spare capacity between units, stats.Profile.Trim) to leave the result bit for
 // bit as a fold that keeps the profiles as they are. The input is cut into units big enough for
 // every numeric column's KLL sketch to compact several times within a unit, so the sketches carry
-// compaction state (levels, offsets, compaction counts) through the repacking; it holds exact
+// compaction state (levels, offsets, compaction counts) through the trimming; it holds exact
 // category counts, dropped ones and tracked values.
-func TestRepackSameResult(t *testing.T) {
+func TestTrimSameResult(t *testing.T) {
 	dir := t.TempDir()
 	writeDataset(t, filepath.Join(dir, "a.csv"), 40000, 11)
 	writeDataset(t, filepath.Join(dir, "b.csv"), 25000, 12)
@@ -32,16 +32,16 @@ func TestRepackSameResult(t *testing.T) {
 		t.Fatalf("%d units: the input does not exercise the fold", len(pl.units))
 	}
 
-	fold := func(repack bool) (*stats.Profile, []string) {
-		f := profileFold{track: track, repack: repack, last: len(pl.units) - 1}
+	fold := func(trim bool) (*stats.Profile, []string) {
+		f := profileFold{track: track, trim: trim, last: len(pl.units) - 1}
 		cols, err := profileUnits(t.Context(), &cfg, pl.units, track, testLogger(t), true, f.add)
 		must(t, err)
 		return f.dataset(&cfg, cols.names).profile, cols.names
 	}
 	plain, names := fold(false)
-	packed, _ := fold(true)
+	trimmed, _ := fold(true)
 
-	// The units must have compacted their sketches, or the repacking would carry trivial state.
+	// The units must have compacted their sketches, or the trimming would keep trivial state.
 	compacted := false
 	for _, c := range plain.Features() {
 		if c.Sketch != nil && len(c.Sketch.Levels()) > 2 {
@@ -49,24 +49,24 @@ func TestRepackSameResult(t *testing.T) {
 		}
 	}
 	if !compacted {
-		t.Fatal("no KLL sketch has more than two levels: the units are too small to test the repacking")
+		t.Fatal("no KLL sketch has more than two levels: the units are too small to test the trimming")
 	}
 	doc := func(p *stats.Profile) []byte {
 		b, err := jackson.Marshal(sagemaker.StatisticsDocument(p.Rows, orderFeatures(p.Features(), names)))
 		must(t, err)
 		return b
 	}
-	a, b := doc(plain), doc(packed)
+	a, b := doc(plain), doc(trimmed)
 	if !bytes.Equal(a, b) {
-		t.Fatalf("repacked fold differs from the plain fold: %s", firstDiff(b, a))
+		t.Fatalf("trimmed fold differs from the plain fold: %s", firstDiff(b, a))
 	}
 	// The full accumulator state too (tracked counts and dropped categories are not all in
 	// statistics.json).
 	ea, err := plain.MarshalBinary()
 	must(t, err)
-	eb, err := packed.MarshalBinary()
+	eb, err := trimmed.MarshalBinary()
 	must(t, err)
 	if !bytes.Equal(ea, eb) {
-		t.Fatal("repacked fold's accumulators differ from the plain fold's")
+		t.Fatal("trimmed fold's accumulators differ from the plain fold's")
 	}
 }

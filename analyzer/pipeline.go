@@ -61,7 +61,7 @@ type dataset struct {
 // tree a sharded job reproduces exactly (docs/sharding.md).
 func profileDataset(ctx context.Context, cfg *Config, files []source.File, track []string, log Logger) (*dataset, error) {
 	pl := planUnits(files, cfg.DatasetSource, cfg.DatasetFormat, cfg.unitSize())
-	fold := profileFold{track: track, repack: true, last: len(pl.units) - 1}
+	fold := profileFold{track: track, trim: true, last: len(pl.units) - 1}
 	cols, err := profileUnits(ctx, cfg, pl.units, track, log, true, fold.add)
 	if err != nil {
 		return nil, err
@@ -86,24 +86,18 @@ type inputColumns struct {
 // profileFold merges unit profiles in unit order into the first non-empty one: the second level
 // of the merge tree, shared by single-node jobs and the merge of partial profiles.
 //
-// With repack (single-node jobs), profiles that wait are repacked: encoded and decoded again
-// (stats.Profile.AppendBinary, which promises that a decoded profile merges and finishes bit for
-// bit like the original, as the merge of partial profiles relies on). That drops what the
-// accumulators hold beyond their state — KLL sort workspaces, level buffers grown by appending —
-// which on 1,000 numeric columns is most of a unit profile's memory (BENCHMARKS.md, "Wide data,
-// fourth round"). The folded profile is repacked after every unit but the last (index last),
-// as it waits for the next unit to be profiled beside it; a unit's profile before it is merged
-// in, so that its spare capacity is gone before the folded profile grows. A job of one unit never
-// repacks. The merge of partial profiles does not: its unit profiles arrive decoded, and
-// repacking the folded profile once per unit would cost more than the merge itself when the
-// units are many and small.
+// With trim (single-node jobs), the folded profile gives back its accumulators' spare capacity
+// (stats.Profile.Trim) after every unit but the last (index last), as it waits for the next unit
+// to be profiled beside it: KLL level buffers grown by merging hold up to twice their items, which
+// on 1,000 numeric columns is tens of megabytes (BENCHMARKS.md, "Wide data, fourth round").
+// Trimming changes no state. A job of one unit never trims; the merge of partial profiles does
+// not need to, its unit profiles arrive decoded at their size.
 type profileFold struct {
 	track   []string
-	repack  bool
-	last    int // index of the last unit: the folded profile is not repacked after it
+	trim    bool
+	last    int // index of the last unit: the folded profile is not trimmed after it
 	profile *stats.Profile
 	capture capture.Summary
-	encoded int // the largest encoding repacked so far: the next one's buffer size
 }
 
 func (f *profileFold) add(i int, u unitProfile) error {
@@ -111,44 +105,15 @@ func (f *profileFold) add(i int, u unitProfile) error {
 	if u.profile == nil {
 		return nil
 	}
-	switch {
-	case f.profile == nil:
+	if f.profile == nil {
 		f.profile = u.profile
-	case f.repack:
-		up, err := f.repacked(u.profile)
-		if err != nil {
-			return err
-		}
-		f.profile.Merge(up)
-	default:
+	} else {
 		f.profile.Merge(u.profile)
 	}
-	if !f.repack || i >= f.last {
-		return nil
+	if f.trim && i < f.last {
+		f.profile.Trim()
 	}
-	p := f.profile
-	f.profile = nil // free while the copy is built
-	var err error
-	f.profile, err = f.repacked(p)
-	return err
-}
-
-// repacked returns a decoded copy of p's encoding. p is not used once encoded: when the caller
-// keeps no other reference, the garbage collector may take it while the copy is decoded.
-func (f *profileFold) repacked(p *stats.Profile) (*stats.Profile, error) {
-	// Sized once: grown by appending, the buffer of a wide profile (~40 MB for 1,000 numeric
-	// columns) cost more than the rest of the repacking.
-	b, err := p.AppendBinary(make([]byte, 0, f.encoded+f.encoded/8))
-	if err != nil {
-		return nil, fmt.Errorf("%w: encode a unit profile: %w", ErrInternal, err)
-	}
-	f.encoded = max(f.encoded, len(b))
-	q := stats.NewProfile()
-	q.TrackValues(f.track)
-	if err := q.UnmarshalBinary(b); err != nil {
-		return nil, fmt.Errorf("%w: decode a unit profile: %w", ErrInternal, err)
-	}
-	return q, nil
+	return nil
 }
 
 // dataset returns the folded profile with the dataset's column order.
@@ -234,8 +199,8 @@ func profileUnits(ctx context.Context, cfg *Config, units []unit, track []string
 	cur, curProf := 0, unitProfile{}
 	flushTo := func(u int) error {
 		for ; cur < u; cur++ {
-			// Nothing here keeps the unit's profile once sink is done with it: a fold can then
-			// free it while repacking (profileFold.repack).
+			// Nothing here keeps the unit's profile once sink is done with it: merged into the
+			// fold, it can be collected.
 			up := curProf
 			curProf = unitProfile{}
 			if err := sink(cur, up); err != nil {

@@ -61,6 +61,7 @@ type numeric struct {
 	// Int.MinValue (StatefulKLLSketch.initialize) and drive the bucket bounds.
 	stateMin, stateMax float64
 	sketch             *kll.Sketch
+	sizeHint           int // values in the array being added: level 0's first size (add)
 }
 
 // Spark's StatefulKLLSketch initial state: Int.MaxValue.toDouble / Int.MinValue.toDouble.
@@ -75,7 +76,10 @@ func newNumeric() numeric {
 
 func (n *numeric) add(x float64) {
 	if n.sketch == nil {
+		// Level 0 sized for the array at once: a short array (a chunk of wide data holds a few
+		// hundred rows) would otherwise grow it by doubling from kll's initial 256 items.
 		n.sketch = kll.New()
+		n.sketch.Reserve(n.sizeHint)
 	}
 	n.count++
 	n.sum += x
@@ -113,6 +117,13 @@ func NewColumn(name string) *Column {
 
 // AddNulls records n rows in which the column is absent or null.
 func (c *Column) AddNulls(n int64) { c.Kinds[dtype.Unknown] += n }
+
+// trim gives back the spare capacity of the column's KLL sketch (kll.Sketch.Trim).
+func (c *Column) trim() {
+	if c.num.sketch != nil {
+		c.num.sketch.Trim()
+	}
+}
 
 // Add folds an Arrow array into the accumulator. String arrays are typed per value (contract §5.2);
 // integer, floating-point and boolean arrays are Integral, Fractional and Boolean values.
@@ -204,6 +215,7 @@ func (c *Column) addStrings(a *array.String) {
 	// numOn: numeric values still count for the numeric statistics. After a String or Boolean
 	// value the column can only be String, so numeric work stops for the rest of its data here.
 	numOn := c.Kinds[dtype.String] == 0 && c.Kinds[dtype.Boolean] == 0
+	c.num.sizeHint = n
 	var memo memoTable
 	var counts countTable
 	useMemo := !c.catsOff && n >= memoMinRows

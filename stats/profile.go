@@ -128,6 +128,15 @@ func (p *Profile) Merge(o *Profile) {
 	p.Rows += o.Rows
 }
 
+// Trim gives back the spare capacity the accumulators grew while adding and merging (KLL level
+// buffers hold up to twice their items), for a profile that waits before its next merge. The state
+// is unchanged: merging and finishing give the same bits.
+func (p *Profile) Trim() {
+	for _, c := range p.cols {
+		c.trim()
+	}
+}
+
 // Feature is the finished statistics of one column, as statistics.json reports it.
 type Feature struct {
 	Name string

@@ -8,6 +8,7 @@ package kll
 import (
 	"fmt"
 	"math"
+	"sync"
 )
 
 const (
@@ -46,11 +47,10 @@ type level struct {
 type Sketch struct {
 	k        int
 	c        float64
-	levels   []level  // never empty
-	caps     []int    // caps[h] = capacity(k, c, h); len(caps) == len(levels)
-	totalCap int      // compactorTotalSize: sum of caps
-	actual   int      // compactorActualSize: number of items on all levels
-	scratch  []uint64 // sort workspace (compact); grows, never shared
+	levels   []level // never empty
+	caps     []int   // caps[h] = capacity(k, c, h); len(caps) == len(levels)
+	totalCap int     // compactorTotalSize: sum of caps
+	actual   int     // compactorActualSize: number of items on all levels
 }
 
 // New returns an empty sketch with Deequ's defaults k = DefaultK, c = DefaultC.
@@ -76,6 +76,29 @@ func NewWithParams(k int, c float64) *Sketch {
 
 // initialLevel0 is level 0's starting capacity.
 const initialLevel0 = 256
+
+// Reserve makes room on level 0 for n more updates, up to what level 0 can hold before it is
+// compacted, so that a caller who knows how many values follow (an array's length) does not grow
+// the buffer by doubling. It changes no state, only capacity.
+func (s *Sketch) Reserve(n int) {
+	l0 := &s.levels[0]
+	want := min(len(l0.buf)+n, s.caps[0]+capacity(s.k, s.c, 1)+1)
+	if want > cap(l0.buf) {
+		l0.buf = append(make([]float64, 0, want), l0.buf...)
+	}
+}
+
+// Trim gives back the spare capacity of every level (buffers grown by merging and doubling hold up
+// to twice their items), for a sketch that waits before its next update or merge. It changes no
+// state, only capacity; later updates and merges grow the buffers again.
+func (s *Sketch) Trim() {
+	for i := range s.levels {
+		l := &s.levels[i]
+		if cap(l.buf) > len(l.buf) {
+			l.buf = append(make([]float64, 0, len(l.buf)), l.buf...)
+		}
+	}
+}
 
 // ValidParams reports whether k and c can parameterise a sketch: 1 ≤ k ≤ 2^24 and 0 < c ≤ 1.
 // Deequ does not check them; outside this range capacities stop shrinking or become
@@ -184,6 +207,12 @@ func (s *Sketch) condense() bool {
 	return false
 }
 
+// workspaces holds compact's sort workspaces (keys and a scatter buffer, 16 bytes per item),
+// shared by all sketches: a sketch that kept its own would hold ~64 KiB between compactions, and
+// a wide profile holds thousands of sketches (156 MB of a 443 MB live heap on 1,000 columns,
+// BENCHMARKS.md "Wide data, fourth round").
+var workspaces = sync.Pool{New: func() any { return new([]uint64) }}
+
 // compact is NonSampleCompactor.compact applied to level h, with its output appended to level
 // h+1. With size = len(buffer) and n = size rounded down to even: toggle offset if numOfCompress
 // is odd; sort the first n items in Java's Double.compare order (-0.0 < 0.0, NaN last); emit the
@@ -197,12 +226,14 @@ func (s *Sketch) compact(h int) {
 	if lv.numCompress%2 == 1 {
 		lv.offset = 1 - lv.offset
 	}
-	if cap(s.scratch) < 2*n {
+	ws := workspaces.Get().(*[]uint64)
+	defer workspaces.Put(ws)
+	if cap(*ws) < 2*n {
 		// Level 0's size creeps up by a few items per compaction as levels are added: grow
 		// geometrically so the workspace is reallocated O(log) times, not at every compaction.
-		s.scratch = make([]uint64, max(2*n, 2*cap(s.scratch)))
+		*ws = make([]uint64, max(2*n, 2*cap(*ws)))
 	}
-	keys, tmp := s.scratch[:n], s.scratch[n:2*n]
+	keys, tmp := (*ws)[:n], (*ws)[n:2*n]
 	for i, x := range lv.buf[:n] {
 		keys[i] = javaKey(x)
 	}

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -799,5 +800,43 @@ func TestRobust(t *testing.T) {
 	// 1.8·sqrt(2/100) = 0.2545…: a distance of 0.3 keeps 0.0454….
 	if got := Robust(0.3, 100, 100); math.Abs(got-(0.3-1.8*math.Sqrt(0.02))) > 1e-15 || got <= 0.045 || got >= 0.046 {
 		t.Fatalf("Robust(0.3, 100, 100) = %v", got)
+	}
+}
+
+// TestReserveTrimKeepState requires Reserve and Trim to change capacity only: a sketch reserved
+// and trimmed at every step stays equal to an untouched one through updates and merges.
+func TestReserveTrimKeepState(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	plain, touched := New(), New()
+	other := New()
+	for i := range 200_000 {
+		x := r.NormFloat64()
+		other.Update(-x)
+		plain.Update(x)
+		if i%977 == 0 {
+			touched.Reserve(r.IntN(5000))
+		}
+		touched.Update(x)
+		if i%1500 == 0 {
+			touched.Trim()
+			for h, l := range touched.levels {
+				if cap(l.buf) != len(l.buf) {
+					t.Fatalf("after Trim level %d holds %d items in %d", h, len(l.buf), cap(l.buf))
+				}
+			}
+		}
+		if i%40_000 == 39_999 {
+			plain.Merge(other)
+			touched.Merge(other)
+			touched.Trim()
+		}
+	}
+	if !reflect.DeepEqual(plain.Levels(), touched.Levels()) || plain.Count() != touched.Count() {
+		t.Fatal("Reserve/Trim changed the sketch's items")
+	}
+	for h := range plain.levels {
+		if a, b := plain.levels[h], touched.levels[h]; a.numCompress != b.numCompress || a.offset != b.offset {
+			t.Fatalf("level %d counters differ: %+v vs %+v", h, a.numCompress, b.numCompress)
+		}
 	}
 }
