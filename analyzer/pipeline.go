@@ -317,7 +317,7 @@ type producer struct {
 	columns  []string
 	first    string // the file the columns came from
 	open     openFile
-	pool     *decode.Pool // recycles the buffers of CSV batches
+	pool     *decode.Pool // recycles the chunk and batch buffers of CSV, JSON Lines and capture files
 }
 
 // openFile is the text file being split, kept open across the consecutive pieces of a file that
@@ -480,7 +480,7 @@ func (p *producer) chunks(sp decode.Splitter, work func(decode.Chunk) (chunkResu
 
 func (p *producer) jsonLines(pc piece) error {
 	return p.lines(pc, func(c decode.Chunk) (arrow.RecordBatch, capture.Summary, error) {
-		rec, err := decode.ParseJSONLines(c, memory.DefaultAllocator)
+		rec, err := decode.ParseJSONLines(c, p.pool)
 		return rec, capture.Summary{}, err
 	})
 }
@@ -489,13 +489,14 @@ func (p *producer) jsonLines(pc piece) error {
 // that parses it with parse and profiles the batch.
 func (p *producer) lines(pc piece, parse func(decode.Chunk) (arrow.RecordBatch, capture.Summary, error)) error {
 	sp, err := p.splitter(pc, func(r io.Reader) (rangedSplitter, error) {
-		return decode.NewLineSplitter(pc.file.Path, r, p.cfg.ChunkSize), nil
+		return decode.NewLineSplitter(pc.file.Path, r, p.cfg.ChunkSize, p.pool), nil
 	})
 	if err != nil {
 		return err
 	}
 	return p.chunks(sp, func(c decode.Chunk) (chunkResult, error) {
 		rec, sum, err := parse(c)
+		c.Release() // the batch and the summary hold copies of the chunk's bytes
 		if err != nil {
 			return chunkResult{}, err
 		}
@@ -584,7 +585,7 @@ func (p *producer) parquetRowGroup(f source.File, rg int) (chunkResult, error) {
 func (p *producer) capture(pc piece) error {
 	opt := p.cfg.captureOptions()
 	return p.lines(pc, func(c decode.Chunk) (arrow.RecordBatch, capture.Summary, error) {
-		return capture.Parse(c, opt, memory.DefaultAllocator)
+		return capture.Parse(c, opt, p.pool)
 	})
 }
 
@@ -607,7 +608,8 @@ func (p *producer) newProfile() *stats.Profile {
 	return prof
 }
 
-// csvPoolBytes bounds the idle buffers a job's decode.Pool keeps: enough for the batches of a few
+// csvPoolBytes bounds the idle buffers a job's decode.Pool keeps (text formats: CSV, JSON Lines,
+// capture): enough for the batches of a few
 // 4 MiB chunks to cycle without fresh memory (BENCHMARKS.md, "Recycled batch buffers").
 const csvPoolBytes = 32 << 20
 

@@ -69,7 +69,7 @@ func parseAll(t testing.TB, file string, data []byte, opt Options, chunkSize int
 	t.Helper()
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	sp := decode.NewLineSplitter(file, bytes.NewReader(data), chunkSize)
+	sp := decode.NewLineSplitter(file, bytes.NewReader(data), chunkSize, nil)
 	var rows [][]string
 	var sum Summary
 	for {

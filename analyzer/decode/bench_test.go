@@ -166,7 +166,7 @@ func BenchmarkJSONLinesSplitParse(b *testing.B) {
 	b.ReportAllocs()
 	cpu0 := cpuTime()
 	for b.Loop() {
-		sp := NewLineSplitter("bench.jsonl", bytes.NewReader(benchJSL), 0)
+		sp := NewLineSplitter("bench.jsonl", bytes.NewReader(benchJSL), 0, nil)
 		rows := int64(0)
 		for {
 			c, err := sp.Next()

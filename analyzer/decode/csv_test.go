@@ -155,7 +155,7 @@ func TestReadErrorPassedThrough(t *testing.T) {
 	if strings.Contains(string(data), "3,") {
 		t.Errorf("partial record delivered: %q", data)
 	}
-	ls := NewLineSplitter("g.jsonl.gz", io.MultiReader(strings.NewReader("{}\n{"), iotest.ErrReader(boom)), 0)
+	ls := NewLineSplitter("g.jsonl.gz", io.MultiReader(strings.NewReader("{}\n{"), iotest.ErrReader(boom)), 0, nil)
 	for {
 		c, err := ls.Next()
 		if err != nil {

@@ -15,7 +15,7 @@ func readJSONLines(t testing.TB, file, in string, size int) error {
 	t.Helper()
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	sp := NewLineSplitter(file, strings.NewReader(in), size)
+	sp := NewLineSplitter(file, strings.NewReader(in), size, nil)
 	for {
 		c, err := sp.Next()
 		if errors.Is(err, io.EOF) {

@@ -51,7 +51,7 @@ func readJSONLinesRows(t testing.TB, in string, size int) (jsonRows, error) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	var out jsonRows
-	sp := NewLineSplitter("t.jsonl", strings.NewReader(in), size)
+	sp := NewLineSplitter("t.jsonl", strings.NewReader(in), size, nil)
 	for {
 		c, err := sp.Next()
 		if errors.Is(err, io.EOF) {

@@ -15,9 +15,12 @@ type LineSplitter struct {
 }
 
 // NewLineSplitter prepares to split r (named file in errors) into chunks of about chunkSize bytes;
-// chunkSize <= 0 means DefaultChunkSize. It does no I/O; read errors come from Next.
-func NewLineSplitter(file string, r io.Reader, chunkSize int) *LineSplitter {
-	return &LineSplitter{s: newSplitter(file, r, chunkSize, DefaultMaxRecordSize, lineEnd)}
+// chunkSize <= 0 means DefaultChunkSize. With a pool (may be nil) the chunks' buffers come from it;
+// give each back with Chunk.Release once parsed. It does no I/O; read errors come from Next.
+func NewLineSplitter(file string, r io.Reader, chunkSize int, pool *Pool) *LineSplitter {
+	s := newSplitter(file, r, chunkSize, DefaultMaxRecordSize, lineEnd)
+	s.pool = pool
+	return &LineSplitter{s: s}
 }
 
 // Next returns the next chunk, io.EOF after the last one.

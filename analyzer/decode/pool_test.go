@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"unsafe"
@@ -173,6 +174,68 @@ func testPooledCSV(t *testing.T, data []byte, chunk int) {
 			if got[i] != want[i] {
 				t.Fatalf("round %d: value %d = %q, want %q", round, i, got[i], want[i])
 			}
+		}
+	}
+	if pool.bytes == 0 {
+		t.Fatal("nothing came back to the pool: the test did not exercise recycling")
+	}
+}
+
+// TestPooledJSONLinesSameBatches is TestPooledCSVSameBatches for JSON Lines: chunks and batches on
+// recycled memory must give the same values as fresh memory, round after round.
+func TestPooledJSONLinesSameBatches(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	var b bytes.Buffer
+	for i := range 60_000 {
+		switch r.IntN(4) {
+		case 0:
+			fmt.Fprintf(&b, "{\"a\":%d,\"b\":null,\"c\":\"x%d\"}\n", i, r.IntN(50))
+		case 1:
+			fmt.Fprintf(&b, "{\"c\":\"%s\",\"d\":[%d,%d]}\n", strings.Repeat("q", r.IntN(30)), i, r.IntN(9))
+		default:
+			fmt.Fprintf(&b, "{\"a\":%.4f,\"b\":{\"x\":%t},\"c\":\"\"}\n", r.Float64()*100, r.IntN(2) == 0)
+		}
+	}
+	data := b.Bytes()
+	parse := func(pool *Pool) []string {
+		sp := NewLineSplitter("t.jsonl", bytes.NewReader(data), 256<<10, pool)
+		var mem memory.Allocator = memory.NewGoAllocator()
+		if pool != nil {
+			mem = pool
+		}
+		var out []string
+		for {
+			c, err := sp.Next()
+			if errors.Is(err, io.EOF) {
+				return out
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec, err := ParseJSONLines(c, mem)
+			c.Release()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k := range int(rec.NumCols()) {
+				out = append(out, rec.ColumnName(k))
+				a := rec.Column(k).(*array.String)
+				for i := range a.Len() {
+					if a.IsNull(i) {
+						out = append(out, "<null>")
+					} else {
+						out = append(out, strings.Clone(a.Value(i)))
+					}
+				}
+			}
+			rec.Release()
+		}
+	}
+	want := parse(nil)
+	pool := NewPool(32 << 20)
+	for round := range 3 {
+		if got := parse(pool); !slices.Equal(got, want) {
+			t.Fatalf("round %d: values on recycled memory differ from fresh memory", round)
 		}
 	}
 	if pool.bytes == 0 {

@@ -48,7 +48,7 @@ func rangeChunks(t *testing.T, data []byte, csv bool, size, unit int, fresh bool
 	}
 	open := func() ranged {
 		if !csv {
-			return NewLineSplitter("f", bytes.NewReader(data), size)
+			return NewLineSplitter("f", bytes.NewReader(data), size, nil)
 		}
 		sp, err := NewCSVSplitter("f", bytes.NewReader(data), CSVOptions{Header: true, ChunkSize: size})
 		if err != nil {
@@ -215,7 +215,7 @@ func BenchmarkSkipTo(b *testing.B) {
 					}
 					err = sp.SetRange(int64(len(c.data))-1, 0)
 				} else {
-					err = NewLineSplitter("f", bytes.NewReader(c.data), 0).SetRange(int64(len(c.data))-1, 0)
+					err = NewLineSplitter("f", bytes.NewReader(c.data), 0, nil).SetRange(int64(len(c.data))-1, 0)
 				}
 				if err != nil {
 					b.Fatal(err)
