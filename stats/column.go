@@ -1,8 +1,10 @@
 package stats
 
 import (
+	"cmp"
 	"encoding/binary"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -32,6 +34,11 @@ type Column struct {
 	// computed for HLL++, so counting costs no string hashing); nil once over CategoryCap. Two
 	// distinct values of one column colliding in 64 bits is a 2^-44 event at the cap.
 	cats map[uint64]category
+	// list holds the exact counts instead of cats, sorted by hash, while the column has only been
+	// given one string array or merged from such columns: a chunk's column is merged once and
+	// dropped, so it needs no map (building one per column per chunk cost 9 % of a 1,000-column
+	// job). At most one of cats and list is non-empty; materialize moves list into cats.
+	list []catEntry
 	// catsOff is set once the exact counts were dropped (too many distinct values).
 	catsOff bool
 	// typed records whether values arrived as typed (non-string) Arrow arrays.
@@ -311,10 +318,15 @@ func (c *Column) addStrings(a *array.String) {
 		if !c.catsOff {
 			// The column has at least as many distinct values as this array's counts.
 			if counts.add(h, int32(i)) > CategoryCap {
-				c.cats, c.catsOff = nil, true
+				c.dropCategories()
 			}
 		}
 	}
+	if !c.catsOff && c.numCategories() == 0 {
+		c.listCounts(a, &memo, &counts)
+		return
+	}
+	c.materialize()
 	if len(c.cats) == 0 && !c.catsOff {
 		// Size the exact counts once: growing a map entry by entry costs more than the counting
 		// on short arrays of many columns (wide data).
@@ -332,6 +344,45 @@ func (c *Column) addStrings(a *array.String) {
 			}
 		}
 	}
+}
+
+// listCounts stores the counts of a's values, gathered in memo and counts, as the column's first
+// counts: a hash-sorted list, no map. Tracked values are counted as countN would.
+func (c *Column) listCounts(a *array.String, memo *memoTable, counts *countTable) {
+	l := make([]catEntry, 0, memo.used+counts.used)
+	for i := range memo.slots {
+		if e := &memo.slots[i]; e.n != 0 {
+			v := a.Value(int(e.first))
+			if len(c.trackSet) != 0 {
+				c.track(v, e.n)
+			}
+			l = append(l, catEntry{e.h, category{v, e.n}})
+		}
+	}
+	for i := range counts.slots {
+		if e := &counts.slots[i]; e.n != 0 {
+			l = append(l, catEntry{e.h, category{a.Value(int(e.first)), e.n}})
+		}
+	}
+	// A short value may be in both tables (counted in the memo until it was abandoned, then by
+	// hash): sort by hash and add up equal neighbours.
+	slices.SortFunc(l, func(x, y catEntry) int { return cmp.Compare(x.h, y.h) })
+	out := l[:0]
+	for _, e := range l {
+		if n := len(out); n > 0 && out[n-1].h == e.h {
+			out[n-1].n += e.n
+			continue
+		}
+		out = append(out, e)
+	}
+	if len(out) > CategoryCap {
+		c.dropCategories()
+		return
+	}
+	for i := range out {
+		out[i].value = strings.Clone(out[i].value)
+	}
+	c.list = out
 }
 
 // addStringsPlain is addStrings without the memo: every value is classified, cast, hashed and
@@ -363,6 +414,79 @@ type category struct {
 	n     int64
 }
 
+// catEntry is a category with its XXH64, the key of Column.cats.
+type catEntry struct {
+	h uint64
+	category
+}
+
+// dropCategories forgets the exact counts for good.
+func (c *Column) dropCategories() { c.cats, c.list, c.catsOff = nil, nil, true }
+
+// materialize moves the counts held in list into cats.
+func (c *Column) materialize() {
+	if len(c.list) == 0 {
+		return
+	}
+	if c.cats == nil {
+		c.cats = make(map[uint64]category, len(c.list))
+	}
+	for _, e := range c.list {
+		c.cats[e.h] = e.category
+	}
+	c.list = nil
+}
+
+// eachEntry calls f for every exactly counted value and its hash.
+func (c *Column) eachEntry(f func(uint64, category)) {
+	for h, e := range c.cats {
+		f(h, e)
+	}
+	for _, e := range c.list {
+		f(e.h, e.category)
+	}
+}
+
+// numCategories is the number of exactly counted values.
+func (c *Column) numCategories() int { return len(c.cats) + len(c.list) }
+
+// eachCategory calls f for every exactly counted value, in no particular order.
+func (c *Column) eachCategory(f func(category)) {
+	for _, e := range c.cats {
+		f(e)
+	}
+	for _, e := range c.list {
+		f(e.category)
+	}
+}
+
+// mergeLists returns the union of the hash-sorted lists a and b, counts added, or ok false when
+// it holds more than CategoryCap values.
+func mergeLists(a, b []catEntry) (out []catEntry, ok bool) {
+	out = make([]catEntry, 0, min(len(a)+len(b), CategoryCap+1))
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		if len(out) == CategoryCap {
+			return nil, false
+		}
+		switch {
+		case j == len(b) || (i < len(a) && a[i].h < b[j].h):
+			out = append(out, a[i])
+			i++
+		case i == len(a) || b[j].h < a[i].h:
+			out = append(out, b[j])
+			j++
+		default:
+			e := a[i]
+			e.n += b[j].n
+			out = append(out, e)
+			i++
+			j++
+		}
+	}
+	return out, true
+}
+
 // count counts one occurrence of v, whose XXH64 is h.
 func (c *Column) count(v string, h uint64) { c.countN(v, h, 1) }
 
@@ -388,7 +512,7 @@ func (c *Column) track(v string, n int64) {
 
 // DropCategories drops the exact category counts, as when the column has more than CategoryCap
 // distinct values.
-func (c *Column) DropCategories() { c.cats, c.catsOff = nil, true }
+func (c *Column) DropCategories() { c.dropCategories() }
 
 // CategoriesDropped reports whether the exact category counts were dropped.
 func (c *Column) CategoriesDropped() bool { return c.catsOff }
@@ -399,14 +523,18 @@ func (c *Column) countCategory(v string, h uint64, n int64) {
 	if c.catsOff {
 		return
 	}
+	c.materialize()
 	if e, ok := c.cats[h]; ok {
 		e.n += n
 		c.cats[h] = e
 		return
 	}
 	if len(c.cats) >= CategoryCap {
-		c.cats, c.catsOff = nil, true
+		c.dropCategories()
 		return
+	}
+	if c.cats == nil {
+		c.cats = map[uint64]category{}
 	}
 	c.cats[h] = category{strings.Clone(v), n}
 }
@@ -425,18 +553,31 @@ func (c *Column) Merge(o *Column) {
 		}
 	}
 	if c.catsOff || o.catsOff {
-		c.cats, c.catsOff = nil, true
+		c.dropCategories()
 		return
 	}
-	for h, e := range o.cats {
+	if len(c.cats) == 0 && len(o.cats) == 0 {
+		// Both lists (or empty): a merge join, no map.
+		if l, ok := mergeLists(c.list, o.list); ok {
+			c.list = l
+		} else {
+			c.dropCategories()
+		}
+		return
+	}
+	c.materialize()
+	if c.cats == nil {
+		c.cats = make(map[uint64]category, o.numCategories())
+	}
+	o.eachEntry(func(h uint64, e category) {
 		if m, ok := c.cats[h]; ok {
 			m.n += e.n
 			c.cats[h] = m
 		} else {
 			c.cats[h] = e
 		}
-	}
+	})
 	if len(c.cats) > CategoryCap {
-		c.cats, c.catsOff = nil, true
+		c.dropCategories()
 	}
 }

@@ -40,8 +40,8 @@ func sameColumn(a, b *Column) string {
 		return "hll registers differ"
 	case a.catsOff != b.catsOff:
 		return fmt.Sprintf("catsOff %v vs %v", a.catsOff, b.catsOff)
-	case !maps.Equal(a.cats, b.cats):
-		return fmt.Sprintf("categories %v vs %v", a.cats, b.cats)
+	case !maps.Equal(categoryMap(a), categoryMap(b)):
+		return fmt.Sprintf("categories %v vs %v", categoryMap(a), categoryMap(b))
 	case !maps.Equal(a.tracked, b.tracked):
 		return fmt.Sprintf("tracked %v vs %v", a.tracked, b.tracked)
 	}
@@ -261,3 +261,68 @@ func BenchmarkCount(b *testing.B) {
 }
 
 func hashOf(v string) uint64 { return hll.HashString(v) }
+
+// categoryMap returns c's exact counts by hash, whichever form holds them (map or list).
+func categoryMap(c *Column) map[uint64]category {
+	m := map[uint64]category{}
+	c.eachEntry(func(h uint64, e category) {
+		if _, dup := m[h]; dup {
+			panic("a value counted twice: in the map and in the list")
+		}
+		m[h] = e
+	})
+	return m
+}
+
+// TestCategoryListsMerge checks the list form of the exact counts (a column given one string
+// array keeps them as a hash-sorted list; merging two such columns joins the lists) against the
+// map form (addStringsPlain, Merge of maps): every combination of forms, with overlapping values,
+// unions of exactly CategoryCap and CategoryCap+1 values, and long values (counted by hash) next
+// to short ones (counted in the memo).
+func TestCategoryListsMerge(t *testing.T) {
+	vals := func(from, n int, long bool) *array.String {
+		v := make([]*string, 0, 2*n)
+		for i := range n {
+			s := strconv.Itoa(from + i)
+			if long && i%3 == 0 {
+				s = strings.Repeat("L", 20) + s
+			}
+			v = append(v, &s, &s) // every value twice
+		}
+		v = append(v, nil)
+		return stringArray(v)
+	}
+	cases := []struct {
+		name string
+		a, b [2]int // from, n
+	}{
+		{"disjoint small", [2]int{0, 100}, [2]int{100, 100}},
+		{"overlap", [2]int{0, 600}, [2]int{300, 600}},
+		{"union exactly cap", [2]int{0, CategoryCap - 10}, [2]int{CategoryCap - 20, 20}},
+		{"union cap plus one", [2]int{0, CategoryCap - 10}, [2]int{CategoryCap - 20, 21}},
+		{"one side over cap", [2]int{0, CategoryCap + 1}, [2]int{0, 5}},
+	}
+	for _, tc := range cases {
+		for _, long := range []bool{false, true} {
+			a, b := vals(tc.a[0], tc.a[1], long), vals(tc.b[0], tc.b[1], long)
+			plain := func(arr *array.String) *Column { c := NewColumn("x"); c.addStringsPlain(arr); return c }
+			listed := func(arr *array.String) *Column { c := NewColumn("x"); c.addStrings(arr); return c }
+			want := plain(a)
+			want.Merge(plain(b))
+			for _, form := range []struct {
+				name string
+				x, y func(*array.String) *Column
+			}{{"list+list", listed, listed}, {"list+map", listed, plain}, {"map+list", plain, listed}} {
+				x, y := form.x(a), form.y(b)
+				if form.name == "list+list" && !x.catsOff && len(x.list) == 0 {
+					t.Fatalf("%s: a column given one array holds no list", tc.name)
+				}
+				x.Merge(y)
+				if x.catsOff != want.catsOff || !maps.Equal(categoryMap(x), categoryMap(want)) {
+					t.Errorf("%s, long %v, %s: catsOff %v with %d values, want %v with %d", tc.name, long, form.name,
+						x.catsOff, x.numCategories(), want.catsOff, want.numCategories())
+				}
+			}
+		}
+	}
+}

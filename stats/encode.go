@@ -92,10 +92,8 @@ func (c *Column) appendBinary(b []byte) ([]byte, error) {
 		b = wire.AppendBytes(b, k)
 	}
 	if !c.catsOff {
-		cats := make([]category, 0, len(c.cats))
-		for _, e := range c.cats {
-			cats = append(cats, e)
-		}
+		cats := make([]category, 0, c.numCategories())
+		c.eachCategory(func(e category) { cats = append(cats, e) })
 		slices.SortFunc(cats, func(a, b category) int { return strings.Compare(a.value, b.value) })
 		b = wire.AppendUvarint(b, uint64(len(cats)))
 		for _, e := range cats {
@@ -205,7 +203,7 @@ func (p *Profile) decodeColumn(r *wire.Reader, rows int64) *Column {
 		r.Fail("column %q: %d numeric values but no sketch", c.Name, n.count)
 	}
 	if flags&flagCatsOff != 0 {
-		c.cats, c.catsOff = nil, true
+		c.dropCategories()
 	} else {
 		m := r.Count("category count", CategoryCap)
 		present := rows - c.Kinds[dtype.Unknown]

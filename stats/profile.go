@@ -185,10 +185,8 @@ func (c *Column) finish(rows int64) Feature {
 		Tracked:    c.tracked,
 	}
 	if !c.catsOff {
-		f.ValueCounts = make(map[string]int64, len(c.cats))
-		for _, e := range c.cats {
-			f.ValueCounts[e.value] = e.n
-		}
+		f.ValueCounts = make(map[string]int64, c.numCategories())
+		c.eachCategory(func(e category) { f.ValueCounts[e.value] = e.n })
 	}
 	f.NumPresent = rows - f.NumMissing
 	f.Completeness = float64(f.NumPresent) / float64(rows)
@@ -207,10 +205,10 @@ func (c *Column) finish(rows int64) Feature {
 		return f
 	}
 	if f.Distinct <= CardinalityThreshold && !c.catsOff {
-		f.Categories = make([]bucketorder.Entry, 0, len(c.cats)+1)
-		for _, e := range c.cats {
+		f.Categories = make([]bucketorder.Entry, 0, c.numCategories()+1)
+		c.eachCategory(func(e category) {
 			f.Categories = append(f.Categories, bucketorder.Entry{Value: e.value, Count: e.n})
-		}
+		})
 		if f.NumMissing > 0 {
 			f.Categories = append(f.Categories, bucketorder.Entry{Value: NullValue, Count: f.NumMissing})
 		}
