@@ -545,6 +545,11 @@ func (p *producer) parquet(pc piece) error {
 	if err != nil {
 		return err
 	}
+	// The tasks of the file share one pool (see parquetRowGroup). Its bound on idle buffers holds
+	// the chunk, page, level and value buffers of about two row groups of a narrow file, so that
+	// the classes a task needs stay stocked (BENCHMARKS.md, "Parquet buffers, fourth round").
+	const parquetPoolBytes = 32 << 20
+	pool := decode.NewPool(parquetPoolBytes)
 	// One task per row group: each decodes its row group over its own handle and profiles its
 	// batches into one chunk profile, so pages are decoded on every core. A file split into units
 	// gives each unit the row groups that start in its byte range.
@@ -558,22 +563,26 @@ func (p *producer) parquet(pc piece) error {
 				p.columns = append(p.columns, fld.Name)
 			}
 		}
-		if err := p.emit(func() (chunkResult, error) { return p.parquetRowGroup(f, rg) }); err != nil {
+		if err := p.emit(func() (chunkResult, error) { return p.parquetRowGroup(f, rg, pool) }); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// parquetRowGroup profiles row group rg of f, batch by batch, into one profile.
-func (p *producer) parquetRowGroup(f source.File, rg int) (chunkResult, error) {
+// parquetRowGroup profiles row group rg of f, batch by batch, into one profile, with the buffers
+// of pool.
+func (p *producer) parquetRowGroup(f source.File, rg int, pool *decode.Pool) (chunkResult, error) {
 	fh, closer, err := source.OpenRandom(p.ctx, f)
 	if err != nil {
 		return chunkResult{}, fmt.Errorf("open %s: %w", f.Path, err)
 	}
 	defer closer.Close()
 	prof := p.newProfile()
-	err = decode.ReadParquetGroups(f.Path, fh, parquetBatchRows, memory.DefaultAllocator,
+	// The file's pool lends the reader its chunk, page, level and value buffers, so the row groups
+	// decoded one after the other on the workers reuse them instead of faulting in fresh memory
+	// (BENCHMARKS.md, "Parquet buffers, fourth round"); prof.Add keeps no slice of a batch.
+	err = decode.ReadParquetGroupsPooled(f.Path, fh, parquetBatchRows, memory.DefaultAllocator, pool,
 		func(g int) bool { return g == rg },
 		func(_ int, rec arrow.RecordBatch) error { return prof.Add(rec) })
 	if err != nil {

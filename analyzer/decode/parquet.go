@@ -124,7 +124,19 @@ func ReadParquet(file string, r ParquetSource, batchRows int, mem memory.Allocat
 // ReadParquetGroups is ReadParquet restricted to the row groups for which keep reports true (every
 // row group when keep is nil): several readers, each over its own ParquetSource, can read the
 // row groups of one file in parallel.
-func ReadParquetGroups(file string, r ParquetSource, batchRows int, mem memory.Allocator, keep func(rowGroup int) bool, yield func(rowGroup int, rec arrow.RecordBatch) error) (err error) {
+func ReadParquetGroups(file string, r ParquetSource, batchRows int, mem memory.Allocator, keep func(rowGroup int) bool, yield func(rowGroup int, rec arrow.RecordBatch) error) error {
+	return ReadParquetGroupsPooled(file, r, batchRows, mem, nil, keep, yield)
+}
+
+// ReadParquetGroupsPooled is ReadParquetGroups with the reader's large buffers recycled through
+// pool (fresh Go memory when pool is nil), so that the readers of a job's row groups, one after
+// the other or in parallel, share a bounded set of buffers instead of each faulting in its own:
+// the column chunks' read buffers, decompressed pages, levels and scratch go back to pool when the
+// read returns, and the storage of decoded values that a batch's arrays hold without a copy goes
+// back when the last of those arrays is released. The Pool contract applies: whoever keeps a
+// batch (Retain) must Release it exactly once, and no one may keep a string or slice of its data
+// past the release. mem still allocates the arrays normalisation builds.
+func ReadParquetGroupsPooled(file string, r ParquetSource, batchRows int, mem memory.Allocator, pool *Pool, keep func(rowGroup int) bool, yield func(rowGroup int, rec arrow.RecordBatch) error) (err error) {
 	if batchRows <= 0 {
 		batchRows = DefaultParquetBatchRows
 	}
@@ -146,12 +158,25 @@ func ReadParquetGroups(file string, r ParquetSource, batchRows int, mem memory.A
 		return err
 	}
 	f := pf.f
+	if pool != nil {
+		f.Buffers = pool
+	}
+	f.Sequential = true // the readers below take turns
 	readers := make([]*parquetfile.ColumnReader, len(f.Schema.Columns))
 	asm := &pqAssembler{cols: make([]*pqColumn, len(f.Schema.Columns))}
 	for i := range readers {
 		readers[i] = f.NewColumnReader(i)
-		asm.cols[i] = &pqColumn{node: f.Schema.Columns[i]}
+		asm.cols[i] = &pqColumn{node: f.Schema.Columns[i], pool: pool}
 	}
+	// The buffers go back whether the read ends, fails or panics (this runs before the recovery
+	// above). Nothing handed to yield points into them.
+	defer func() {
+		for i, cr := range readers {
+			cr.Release()
+			asm.cols[i].release()
+		}
+		pqFree(pool, asm.vi)
+	}()
 	var rowBase int64 // rows of the file before the current row group
 	for rg := range f.NumRowGroups() {
 		rows := f.RowGroupRows(rg)
@@ -164,6 +189,9 @@ func ReadParquetGroups(file string, r ParquetSource, batchRows int, mem memory.A
 				return pqErrorf(file, 0, "row group %d column %s: %v", rg, cr.Node.Path(), err)
 			}
 		}
+		// Value storage is sized for the row group's largest batch, so that the last, shorter
+		// batch reuses the size class of the others.
+		asm.capRows = int(min(int64(batchRows), rows))
 		for done := int64(0); done < rows; {
 			n := min(int64(batchRows), rows-done)
 			rec, err := pf.readBatch(readers, asm, rg, int(n), rowBase+done)
@@ -275,9 +303,14 @@ func pqCheckFraming(name string, r io.ReaderAt, size int64) error {
 // readBatch reads n rows of row group rg from every column, assembles the top-level fields and
 // normalises them. first is the 0-based row of the file where the batch starts.
 func (p *pqFile) readBatch(readers []*parquetfile.ColumnReader, asm *pqAssembler, rg, n int, first int64) (arrow.RecordBatch, error) {
+	defer func() {
+		for _, c := range asm.cols {
+			c.endBatch() // after the arrays below are released: what they did not take
+		}
+	}()
 	for i, cr := range readers {
 		c := asm.cols[i]
-		c.startBatch(n)
+		c.startBatch(n, max(n, asm.capRows))
 		got, err := cr.Read(n, &c.batch)
 		if err != nil {
 			return nil, pqErrorf(p.name, 0, "row group %d column %s: %v", rg, cr.Node.Path(), err)

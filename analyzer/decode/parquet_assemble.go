@@ -35,9 +35,13 @@ type pqColumn struct {
 	node  *parquetfile.Node
 	batch parquetfile.Batch
 	vpos  []int32 // vpos[e]: number of values before entry e (columns inside lists)
-	vi    []int32 // scratch: value index of each slot (leafIndex)
-	// valuesHint is the previous batch's value count, to size the next batch's value storage.
-	valuesHint int
+	// valuesHint is the previous batch's value count, to size the next batch's value storage;
+	// bytesHint its bytes of BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY or INT96 values.
+	valuesHint, bytesHint int
+	pool                  *Pool    // recycles the value and level storage; nil: Go memory
+	own                   [][]byte // pool storage of the batch's values not handed to an array
+	handed                []*byte  // starts of the storage handed to arrays in this batch
+	defOwn                []byte   // pool storage of batch.Def (nil when decoding outgrew it)
 }
 
 // def is the definition level of entry e (0 for required columns, which store none).
@@ -72,16 +76,24 @@ func (c *pqColumn) valuePositions() {
 	}
 }
 
-// startBatch prepares c for the next batch of rows rows: levels are reused, values get fresh
-// storage because the arrays of the previous batch may still hold them. A column that is not
-// repeated has at most one value per row, so its storage is sized for rows values and decoding
-// never regrows it; a repeated column is sized from the previous batch's value count.
-func (c *pqColumn) startBatch(rows int) {
+// startBatch prepares c for the next batch of rows rows: levels are reused, values get new
+// storage because the arrays of the previous batch may still hold them (from c.pool when set: the
+// buffers handed to arrays go back when the arrays are released, the others in endBatch). A column
+// that is not repeated has at most one value per row, so its storage is sized for rows values and
+// decoding never regrows it; a repeated column is sized from the previous batch's value count,
+// BYTE_ARRAY bytes from the previous batch's bytes. capRows (≥ rows) is the row capacity to
+// give storage sized by rows.
+func (c *pqColumn) startBatch(rows, capRows int) {
 	c.batch.Def, c.batch.Rep = c.batch.Def[:0], c.batch.Rep[:0]
 	if c.node.DefLevel == 0 {
 		c.batch.Def = nil
-	} else if c.batch.Def == nil {
-		c.batch.Def = []int16{}
+	} else if cap(c.batch.Def) < rows {
+		c.pool.release(c.defOwn)
+		c.batch.Def = pqAlloc[int16](c.pool, capRows)
+		c.defOwn = nil
+		if c.pool != nil {
+			c.defOwn = pqBytes(c.batch.Def[:cap(c.batch.Def)])
+		}
 	}
 	if c.node.RepLevel == 0 {
 		c.batch.Rep = nil
@@ -91,23 +103,26 @@ func (c *pqColumn) startBatch(rows int) {
 	c.batch.Values = parquetfile.Values{}
 	h := c.valuesHint
 	if c.node.RepLevel == 0 {
-		h = rows
+		h = capRows
 	}
 	if h > 0 {
 		switch c.node.Type {
 		case parquetfile.Int32:
-			c.batch.Int32 = make([]int32, 0, h)
+			c.batch.Int32 = pqTake[int32](c, h)
 		case parquetfile.Int64:
-			c.batch.Int64 = make([]int64, 0, h)
+			c.batch.Int64 = pqTake[int64](c, h)
 		case parquetfile.Float:
-			c.batch.Float = make([]float32, 0, h)
+			c.batch.Float = pqTake[float32](c, h)
 		case parquetfile.Double:
-			c.batch.Double = make([]float64, 0, h)
+			c.batch.Double = pqTake[float64](c, h)
 		case parquetfile.Boolean:
-			c.batch.Bool = make([]bool, 0, h)
+			c.batch.Bool = pqTake[bool](c, h)
 		case parquetfile.ByteArray:
-			c.batch.Offsets = make([]int32, 0, h+1)
+			c.batch.Offsets = pqTake[int32](c, h+1)
 		}
+	}
+	if c.bytesHint > 0 && c.pool != nil {
+		c.batch.Bytes = pqTake[byte](c, c.bytesHint+c.bytesHint/8)
 	}
 }
 
@@ -115,8 +130,10 @@ func (c *pqColumn) startBatch(rows int) {
 // memory (the decoded values are handed over without a copy); normalisation allocates from the
 // caller's allocator.
 type pqAssembler struct {
-	cols []*pqColumn // by column index
-	rows int
+	cols    []*pqColumn // by column index
+	rows    int
+	capRows int     // rows of the row group's largest batch (startBatch)
+	vi      []int32 // scratch: value index of each slot of the leaf being built (leafIndex)
 }
 
 // top builds the array of top-level field f for the batch's rows.
@@ -265,12 +282,19 @@ func pqBuf(bitmap []byte, nulls int) *memory.Buffer {
 	return memory.NewBufferBytes(bitmap)
 }
 
-// pqMake builds an array from buffers and children.
+// pqMake builds an array from buffers and children. The array takes the caller's reference to
+// each buffer (the ones pqColumn.buffer makes free their storage to the pool when the last array
+// holding them is released).
 func pqMake(dt arrow.DataType, n int, buffers []*memory.Buffer, children []arrow.ArrayData, nulls int) arrow.Array {
 	if nulls == 0 && len(buffers) > 0 {
 		buffers[0] = nil
 	}
-	data := array.NewData(dt, n, buffers, children, nulls, 0)
+	data := array.NewData(dt, n, buffers, children, nulls, 0) // retains the buffers
+	for _, b := range buffers {
+		if b != nil {
+			b.Release()
+		}
+	}
 	defer data.Release()
 	return array.MakeFromData(data)
 }
@@ -283,7 +307,7 @@ func (a *pqAssembler) leafIndex(c *pqColumn, idx []int32, n int) ([]int32, int) 
 		if c.batch.Def == nil {
 			return nil, 0
 		}
-		vi := c.scratch(n)
+		vi := a.scratch(c.pool, n)
 		v, nulls := int32(0), 0
 		for e, d := range c.batch.Def[:n] {
 			if d == maxDef {
@@ -299,7 +323,7 @@ func (a *pqAssembler) leafIndex(c *pqColumn, idx []int32, n int) ([]int32, int) 
 		}
 		return vi, nulls
 	}
-	vi := c.scratch(n)
+	vi := a.scratch(c.pool, n)
 	nulls := 0
 	for k, e := range idx[:n] {
 		if c.batch.Def[e] == maxDef {
@@ -312,26 +336,31 @@ func (a *pqAssembler) leafIndex(c *pqColumn, idx []int32, n int) ([]int32, int) 
 	return vi, nulls
 }
 
-// scratch returns c.vi with n elements; its contents are overwritten by the caller.
-func (c *pqColumn) scratch(n int) []int32 {
-	if cap(c.vi) < n {
-		c.vi = make([]int32, n)
+// scratch returns a.vi with n elements; its contents are overwritten by the caller. One leaf is
+// built at a time and no array keeps the slice, so the columns share it.
+func (a *pqAssembler) scratch(pool *Pool, n int) []int32 {
+	if cap(a.vi) < n {
+		pqFree(pool, a.vi)
+		a.vi = pqAlloc[int32](pool, n)
 	}
-	return c.vi[:n]
+	return a.vi[:n]
 }
 
-// pqGather returns the n slot values of src through vi (nil: src itself), the validity bitmap and
-// the null count.
-func pqGather[T any](src []T, vi []int32, n, nulls int) ([]T, []byte) {
+// pqGather returns the n slot values of src through vi (nil: src itself) and the validity bitmap.
+// The values' storage is c's (pqTake), and every slot is written, null slots with the zero value.
+func pqGather[T any](c *pqColumn, src []T, vi []int32, n, nulls int) ([]T, []byte) {
 	if vi == nil {
 		return src[:n], nil
 	}
-	out := make([]T, n)
+	out := pqTake[T](c, n)[:n]
 	bitmap := make([]byte, (n+7)/8)
+	var zero T
 	for k, v := range vi {
 		if v >= 0 {
 			out[k] = src[v]
 			bitmap[k>>3] |= 1 << (k & 7)
+		} else {
+			out[k] = zero
 		}
 	}
 	return out, bitmap
@@ -356,8 +385,8 @@ func pqConvert[S, T any](src []S, vi []int32, n int, conv func(S) T) ([]T, []byt
 	return out, bitmap
 }
 
-func pqFixedArray[T arrow.FixedWidthType](dt arrow.DataType, vals []T, bitmap []byte, n, nulls int) arrow.Array {
-	return pqMake(dt, n, []*memory.Buffer{pqBuf(bitmap, nulls), memory.NewBufferBytes(arrow.GetBytes(vals))}, nil, nulls)
+func pqFixedArray[T arrow.FixedWidthType](c *pqColumn, dt arrow.DataType, vals []T, bitmap []byte, n, nulls int) arrow.Array {
+	return pqMake(dt, n, []*memory.Buffer{pqBuf(bitmap, nulls), c.buffer(pqBytes(vals))}, nil, nulls)
 }
 
 // leaf builds the array of leaf field f over n slots.
@@ -366,7 +395,7 @@ func (a *pqAssembler) leaf(f *pqField, idx [][]int32, n int) (arrow.Array, error
 	c := a.cols[col]
 	vi, nulls := a.leafIndex(c, idx[col], n)
 	v := &c.batch.Values
-	c.valuesHint = v.Len
+	c.valuesHint, c.bytesHint = v.Len, len(v.Bytes)
 	if vi == nil && v.Len < n {
 		return nil, fmt.Errorf("column %s: %d values for %d rows", c.node.Path(), v.Len, n)
 	}
@@ -396,57 +425,57 @@ func (a *pqAssembler) leaf(f *pqField, idx [][]int32, n int) (arrow.Array, error
 		}
 		return pqMake(dt, n, []*memory.Buffer{pqBuf(bitmap, nulls), memory.NewBufferBytes(bits)}, nil, nulls), nil
 	case arrow.FLOAT32:
-		vals, bitmap := pqGather(v.Float, vi, n, nulls)
-		return pqFixedArray(dt, vals, bitmap, n, nulls), nil
+		vals, bitmap := pqGather(c, v.Float, vi, n, nulls)
+		return pqFixedArray(c, dt, vals, bitmap, n, nulls), nil
 	case arrow.FLOAT64:
-		vals, bitmap := pqGather(v.Double, vi, n, nulls)
-		return pqFixedArray(dt, vals, bitmap, n, nulls), nil
+		vals, bitmap := pqGather(c, v.Double, vi, n, nulls)
+		return pqFixedArray(c, dt, vals, bitmap, n, nulls), nil
 	case arrow.INT8:
 		vals, bitmap := pqConvert(v.Int32, vi, n, func(x int32) int8 { return int8(x) })
-		return pqFixedArray(dt, vals, bitmap, n, nulls), nil
+		return pqFixedArray(c, dt, vals, bitmap, n, nulls), nil
 	case arrow.INT16:
 		vals, bitmap := pqConvert(v.Int32, vi, n, func(x int32) int16 { return int16(x) })
-		return pqFixedArray(dt, vals, bitmap, n, nulls), nil
+		return pqFixedArray(c, dt, vals, bitmap, n, nulls), nil
 	case arrow.UINT8:
 		vals, bitmap := pqConvert(v.Int32, vi, n, func(x int32) uint8 { return uint8(x) })
-		return pqFixedArray(dt, vals, bitmap, n, nulls), nil
+		return pqFixedArray(c, dt, vals, bitmap, n, nulls), nil
 	case arrow.UINT16:
 		vals, bitmap := pqConvert(v.Int32, vi, n, func(x int32) uint16 { return uint16(x) })
-		return pqFixedArray(dt, vals, bitmap, n, nulls), nil
+		return pqFixedArray(c, dt, vals, bitmap, n, nulls), nil
 	case arrow.UINT32:
 		vals, bitmap := pqConvert(v.Int32, vi, n, func(x int32) uint32 { return uint32(x) })
-		return pqFixedArray(dt, vals, bitmap, n, nulls), nil
+		return pqFixedArray(c, dt, vals, bitmap, n, nulls), nil
 	case arrow.INT32, arrow.DATE32, arrow.TIME32:
-		vals, bitmap := pqGather(v.Int32, vi, n, nulls)
-		return pqFixedArray(dt, vals, bitmap, n, nulls), nil
+		vals, bitmap := pqGather(c, v.Int32, vi, n, nulls)
+		return pqFixedArray(c, dt, vals, bitmap, n, nulls), nil
 	case arrow.UINT64:
 		vals, bitmap := pqConvert(v.Int64, vi, n, func(x int64) uint64 { return uint64(x) })
-		return pqFixedArray(dt, vals, bitmap, n, nulls), nil
+		return pqFixedArray(c, dt, vals, bitmap, n, nulls), nil
 	case arrow.INT64, arrow.TIME64:
-		vals, bitmap := pqGather(v.Int64, vi, n, nulls)
-		return pqFixedArray(dt, vals, bitmap, n, nulls), nil
+		vals, bitmap := pqGather(c, v.Int64, vi, n, nulls)
+		return pqFixedArray(c, dt, vals, bitmap, n, nulls), nil
 	case arrow.TIMESTAMP:
 		if f.col.Type == parquetfile.Int96 {
 			vals, bitmap := pqConvert(pqFixedValues(v.Bytes, 12), vi, n, pqInt96Nanos)
-			return pqFixedArray(dt, vals, bitmap, n, nulls), nil
+			return pqFixedArray(c, dt, vals, bitmap, n, nulls), nil
 		}
-		vals, bitmap := pqGather(v.Int64, vi, n, nulls)
-		return pqFixedArray(dt, vals, bitmap, n, nulls), nil
+		vals, bitmap := pqGather(c, v.Int64, vi, n, nulls)
+		return pqFixedArray(c, dt, vals, bitmap, n, nulls), nil
 	case arrow.FLOAT16:
 		vals, bitmap := pqConvert(pqFixedValues(v.Bytes, 2), vi, n, float16.FromLEBytes)
-		return pqFixedArray(dt, vals, bitmap, n, nulls), nil
+		return pqFixedArray(c, dt, vals, bitmap, n, nulls), nil
 	case arrow.DECIMAL128:
 		vals, bitmap, err := pqDecimals(f.col, v, vi, n, decimal128.FromI64, pqDecimal128FromBytes)
 		if err != nil {
 			return nil, err
 		}
-		return pqFixedArray(dt, vals, bitmap, n, nulls), nil
+		return pqFixedArray(c, dt, vals, bitmap, n, nulls), nil
 	case arrow.DECIMAL256:
 		vals, bitmap, err := pqDecimals(f.col, v, vi, n, decimal256.FromI64, pqDecimal256FromBytes)
 		if err != nil {
 			return nil, err
 		}
-		return pqFixedArray(dt, vals, bitmap, n, nulls), nil
+		return pqFixedArray(c, dt, vals, bitmap, n, nulls), nil
 	case arrow.FIXED_SIZE_BINARY:
 		w := int(f.col.TypeLength)
 		data := v.Bytes
@@ -461,12 +490,12 @@ func (a *pqAssembler) leaf(f *pqField, idx [][]int32, n int) (arrow.Array, error
 				}
 			}
 		}
-		return pqMake(dt, n, []*memory.Buffer{pqBuf(bitmap, nulls), memory.NewBufferBytes(data[:n*w])}, nil, nulls), nil
+		return pqMake(dt, n, []*memory.Buffer{pqBuf(bitmap, nulls), c.buffer(data[:n*w])}, nil, nulls), nil
 	case arrow.STRING, arrow.BINARY:
 		if f.uuid {
 			return pqUUIDs(v.Bytes, vi, n, nulls), nil
 		}
-		return pqBinary(dt, v, vi, n, nulls), nil
+		return pqBinary(c, dt, v, vi, n, nulls), nil
 	}
 	return nil, fmt.Errorf("column %s: internal: no reader for %s", c.node.Path(), dt)
 }
@@ -490,7 +519,7 @@ func pqInt96Nanos(b []byte) int64 {
 
 // pqBinary builds a String or Binary array: the values' bytes are shared, offsets rebuilt around
 // the nulls.
-func pqBinary(dt arrow.DataType, v *parquetfile.Values, vi []int32, n, nulls int) arrow.Array {
+func pqBinary(c *pqColumn, dt arrow.DataType, v *parquetfile.Values, vi []int32, n, nulls int) arrow.Array {
 	if v.Len == 0 {
 		v.Offsets = []int32{0}
 	}
@@ -520,7 +549,7 @@ func pqBinary(dt arrow.DataType, v *parquetfile.Values, vi []int32, n, nulls int
 			}
 		}
 	}
-	return pqMake(dt, n, []*memory.Buffer{pqBuf(bitmap, nulls), memory.NewBufferBytes(arrow.GetBytes(offsets)), memory.NewBufferBytes(v.Bytes)}, nil, nulls)
+	return pqMake(dt, n, []*memory.Buffer{pqBuf(bitmap, nulls), c.buffer(pqBytes(offsets)), c.buffer(v.Bytes)}, nil, nulls)
 }
 
 // pqBinaryCopy builds a binary array by copying the slots' values.

@@ -82,17 +82,7 @@ func pqCheckAgainstOracle(t *testing.T, data []byte, batchSizes ...int) {
 		if !sc.Equal(wantSchema) {
 			t.Fatalf("batches of %d: schema\n%v\nwant (pqarrow)\n%v", batchRows, sc, wantSchema)
 		}
-		for name, w := range want {
-			g := got[name]
-			if len(g) != len(w) {
-				t.Fatalf("batches of %d: column %s has %d rows, want %d", batchRows, name, len(g), len(w))
-			}
-			for r := range w {
-				if !pqSame(g[r], w[r]) {
-					t.Fatalf("batches of %d: column %s row %d: got %#v, pqarrow reads %#v", batchRows, name, r, g[r], w[r])
-				}
-			}
-		}
+		pqCompareCells(t, fmt.Sprintf("batches of %d", batchRows), "pqarrow reads", got, want)
 	}
 }
 
@@ -510,4 +500,24 @@ func TestParquetLegacyListLayouts(t *testing.T) {
 		}
 	}
 	pqCheckAgainstOracle(t, data, 0, 1)
+}
+
+// pqCompareCells fails t at the first cell of got (column name → values) that differs from want,
+// naming where (what) and the other side (other: e.g. "pqarrow reads"); it returns the cells compared.
+func pqCompareCells(t testing.TB, what, other string, got, want map[string][]any) int {
+	t.Helper()
+	cells := 0
+	for name, w := range want {
+		g := got[name]
+		if len(g) != len(w) {
+			t.Fatalf("%s: column %s has %d rows, want %d", what, name, len(g), len(w))
+		}
+		for r := range w {
+			if !pqSame(g[r], w[r]) {
+				t.Fatalf("%s: column %s row %d: got %#v, %s %#v", what, name, r, g[r], other, w[r])
+			}
+			cells++
+		}
+	}
+	return cells
 }

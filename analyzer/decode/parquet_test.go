@@ -22,9 +22,10 @@ import (
 
 // pqWriteOpts says how a test file is written.
 type pqWriteOpts struct {
-	rowGroupRows int64 // max rows per row group (0: one row group per Write)
-	storeSchema  bool  // store ARROW:schema, so the reader restores Arrow-only types
-	dictionary   bool  // dictionary-encode pages (pqarrow's default is on)
+	rowGroupRows int64                    // max rows per row group (0: one row group per Write)
+	storeSchema  bool                     // store ARROW:schema, so the reader restores Arrow-only types
+	dictionary   bool                     // dictionary-encode pages (pqarrow's default is on)
+	props        []parquet.WriterProperty // applied after the above, so they override them
 }
 
 // pqWrite writes the batches to an in-memory Parquet file with pqarrow.
@@ -38,6 +39,7 @@ func pqWrite(t testing.TB, opts pqWriteOpts, recs ...arrow.RecordBatch) []byte {
 	if opts.rowGroupRows > 0 {
 		props = append(props, parquet.WithMaxRowGroupLength(opts.rowGroupRows))
 	}
+	props = append(props, opts.props...)
 	aprops := pqarrow.DefaultWriterProps()
 	if opts.storeSchema {
 		aprops = pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema())

@@ -14,7 +14,24 @@ import (
 	"fmt"
 	"io"
 	"math/bits"
+	"unsafe"
 )
+
+// Allocator lends a column reader its large buffers (the column chunk's read buffer, decompressed
+// pages, dictionary indices). Allocate returns a buffer of len n whose contents are undefined: the
+// reader writes every byte before reading it. Free takes back a buffer from Allocate that the
+// reader no longer reads (buffers that codecs grew with the Go allocator are never given to it).
+// decode.Pool is one.
+type Allocator interface {
+	Allocate(n int) []byte
+	Free(b []byte)
+}
+
+// goAlloc is the Allocator of a File without one: fresh Go memory, nothing recycled.
+type goAlloc struct{}
+
+func (goAlloc) Allocate(n int) []byte { return make([]byte, n) }
+func (goAlloc) Free([]byte)           {}
 
 // maxPageValues bounds the values (levels) one data page may declare: 2^26, far above what writers
 // put in a page (parquet-mr and arrow-go cap pages at 20,000 rows and about 1 MiB).
@@ -74,8 +91,11 @@ type ColumnReader struct {
 	pageLeft int // level slots left in the current data page
 	def, rep levelDecoder
 	values   valueDecoder
-	pageBuf  []byte  // decompressed page
-	dictIx   []int32 // dictionary indices, reused by the pages' decoders
+	pageBuf  []byte   // decompressed page
+	pageOwn  bool     // pageBuf came from mem
+	dictIx   []int32  // dictionary indices, reused by the pages' decoders
+	ix       *[]int32 // &dictIx, or the File's when its readers share scratch
+	mem      Allocator
 
 	// repeated columns: levels decoded ahead, pend[pendPos:] not yet returned
 	pendDef, pendRep []int16
@@ -85,7 +105,44 @@ type ColumnReader struct {
 // NewColumnReader returns a reader of column col; call Seek before Read.
 func (f *File) NewColumnReader(col int) *ColumnReader {
 	n := f.Schema.Columns[col]
-	return &ColumnReader{f: f, Node: n, maxDef: n.DefLevel, maxRep: n.RepLevel, width: int(n.TypeLength)}
+	mem := f.Buffers
+	if mem == nil {
+		mem = goAlloc{}
+	}
+	c := &ColumnReader{f: f, Node: n, maxDef: n.DefLevel, maxRep: n.RepLevel, width: int(n.TypeLength), mem: mem}
+	c.src.mem = mem
+	c.ix = &c.dictIx
+	if f.Sequential {
+		c.ix = &f.dictIx
+	}
+	return c
+}
+
+// Release returns the reader's buffers to the File's Buffers allocator. The reader must not be
+// used afterwards. Nothing the reader returned points into these buffers: Read copies every value
+// into the caller's Batch, and dictionaries live in memory of their own.
+func (c *ColumnReader) Release() {
+	c.src.release()
+	if c.pageOwn {
+		c.mem.Free(c.pageBuf)
+	}
+	c.mem.Free(int32Bytes(*c.ix))
+	*c.ix = nil // readers sharing it allocate another should they be used again
+	c.pageBuf, c.pageOwn, c.values, c.dict = nil, false, nil, nil
+}
+
+// int32Bytes is the storage of s as bytes, with its full capacity.
+func int32Bytes(s []int32) []byte {
+	if cap(s) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), 4*cap(s))[:4*len(s)]
+}
+
+// allocInt32 returns an []int32 of len n from mem (storage aligned as the Go allocator aligns it).
+func allocInt32(mem Allocator, n int) []int32 {
+	b := mem.Allocate(4 * n)
+	return unsafe.Slice((*int32)(unsafe.Pointer(unsafe.SliceData(b))), cap(b)/4)[:n]
 }
 
 // Seek positions c at the start of the column's chunk in row group rg.
@@ -259,7 +316,7 @@ func (c *ColumnReader) readDictionary(h *PageHeader, body []byte) error {
 	if e := h.Dictionary.Encoding; e != Plain && e != PlainDictionary {
 		return fmt.Errorf("dictionary page encoded %s", e)
 	}
-	data, err := decompress(c.meta.Codec, c.pageBuf, body, int(h.UncompressedSize))
+	data, err := c.decompress(c.meta.Codec, body, int(h.UncompressedSize))
 	if err != nil {
 		return fmt.Errorf("dictionary page: %w", err)
 	}
@@ -292,12 +349,9 @@ func (c *ColumnReader) startDataPageV1(h *PageHeader, body []byte) error {
 		return err
 	}
 	c.started = true
-	data, err := decompress(c.meta.Codec, c.pageBuf, body, int(h.UncompressedSize))
+	data, err := c.decompress(c.meta.Codec, body, int(h.UncompressedSize))
 	if err != nil {
 		return fmt.Errorf("data page: %w", err)
-	}
-	if c.meta.Codec != Uncompressed {
-		c.pageBuf = data
 	}
 	n := int(p.NumValues)
 	if c.maxRep > 0 {
@@ -310,7 +364,7 @@ func (c *ColumnReader) startDataPageV1(h *PageHeader, body []byte) error {
 			return fmt.Errorf("definition levels: %w", err)
 		}
 	}
-	if c.values, err = newValueDecoder(p.Encoding, c.Node.Type, c.width, data, c.dict, &c.dictIx); err != nil {
+	if c.values, err = newValueDecoder(p.Encoding, c.Node.Type, c.width, data, c.dict, c.ix, c.mem); err != nil {
 		return fmt.Errorf("values: %w", err)
 	}
 	c.pageLeft = n
@@ -338,12 +392,9 @@ func (c *ColumnReader) startDataPageV2(h *PageHeader, body []byte) error {
 	if !p.IsCompressed {
 		codec = Uncompressed
 	}
-	valData, err := decompress(codec, c.pageBuf, valData, size)
+	valData, err := c.decompress(codec, valData, size)
 	if err != nil {
 		return fmt.Errorf("data page v2: %w", err)
-	}
-	if codec != Uncompressed {
-		c.pageBuf = valData
 	}
 	n := int(p.NumValues)
 	if c.maxRep > 0 {
@@ -356,11 +407,33 @@ func (c *ColumnReader) startDataPageV2(h *PageHeader, body []byte) error {
 			return fmt.Errorf("definition levels: %w", err)
 		}
 	}
-	if c.values, err = newValueDecoder(p.Encoding, c.Node.Type, c.width, valData, c.dict, &c.dictIx); err != nil {
+	if c.values, err = newValueDecoder(p.Encoding, c.Node.Type, c.width, valData, c.dict, c.ix, c.mem); err != nil {
 		return fmt.Errorf("values: %w", err)
 	}
 	c.pageLeft = n
 	return nil
+}
+
+// decompress decompresses a data page into the reader's page buffer, which it keeps for the
+// next page (growing it from the allocator when the page does not fit).
+func (c *ColumnReader) decompress(codec Codec, body []byte, size int) ([]byte, error) {
+	if codec == Uncompressed {
+		return decompress(codec, nil, body, size, c.mem)
+	}
+	data, err := decompress(codec, c.pageBuf, body, size, c.mem)
+	if err != nil {
+		return nil, err
+	}
+	if unsafe.SliceData(data) != unsafe.SliceData(c.pageBuf) { // replaced by a larger buffer
+		if c.pageOwn {
+			c.mem.Free(c.pageBuf)
+		}
+		// Block codecs decompress into a buffer from the allocator; stream codecs grow theirs
+		// with the Go allocator, which the allocator did not lend.
+		c.pageOwn = codec == Snappy || codec == LZ4 || codec == LZ4Raw
+	}
+	c.pageBuf = data
+	return data, nil
 }
 
 // init prepares the decoder for n levels of at most max at the start of data and returns the
@@ -402,15 +475,26 @@ type chunkSource struct {
 	buf     []byte
 	pos     int // read position in buf
 	scratch []byte
+	mem     Allocator
 }
 
 func (s *chunkSource) reset(r io.ReaderAt, start, end int64) {
 	s.r, s.next, s.end = r, start, end
 	size := int(min(end-start, maxChunkBuffer))
 	if cap(s.buf) < size {
-		s.buf = make([]byte, 0, size)
+		s.mem.Free(s.buf)
+		s.buf = s.mem.Allocate(size)
 	}
 	s.buf, s.pos = s.buf[:0], 0
+}
+
+// release returns the buffers to the allocator.
+func (s *chunkSource) release() {
+	if s.mem != nil {
+		s.mem.Free(s.buf)
+		s.mem.Free(s.scratch)
+	}
+	s.buf, s.scratch = nil, nil
 }
 
 // left is the number of bytes not yet read.
@@ -470,7 +554,8 @@ func (s *chunkSource) body(n int) ([]byte, error) {
 		return b, nil
 	}
 	if cap(s.scratch) < n {
-		s.scratch = make([]byte, n)
+		s.mem.Free(s.scratch)
+		s.scratch = s.mem.Allocate(n)
 	}
 	b := s.scratch[:n]
 	k := copy(b, s.buf[s.pos:])

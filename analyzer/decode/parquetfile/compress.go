@@ -85,10 +85,10 @@ const (
 	maxLZ4Ratio    = 256
 )
 
-// decompress returns src decompressed with c, reusing dst's storage when it is large enough; the
-// result is exactly size bytes or an error. Stream codecs (gzip, brotli, zstd) grow their output
+// decompress returns src decompressed with c, reusing dst's storage when it is large enough (else
+// a buffer from mem); the result is exactly size bytes or an error. Stream codecs (gzip, brotli, zstd) grow their output
 // as the data decodes, so a size the data does not back is never allocated up front.
-func decompress(c Codec, dst, src []byte, size int) ([]byte, error) {
+func decompress(c Codec, dst, src []byte, size int, mem Allocator) ([]byte, error) {
 	if size < 0 || size > maxPageSize {
 		return nil, fmt.Errorf("page size %d out of range", size)
 	}
@@ -106,7 +106,7 @@ func decompress(c Codec, dst, src []byte, size int) ([]byte, error) {
 			if dl != size || size > maxSnappyRatio*len(src)+64 {
 				return nil, fmt.Errorf("snappy block decodes to %d bytes from %d, header says %d", dl, len(src), size)
 			}
-			out, err = s2.Decode(sized(dst, size), src)
+			out, err = s2.Decode(sized(dst, size, mem), src)
 		}
 	case Gzip:
 		var zr *gzip.Reader
@@ -129,7 +129,7 @@ func decompress(c Codec, dst, src []byte, size int) ([]byte, error) {
 		if size > maxLZ4Ratio*len(src)+64 {
 			return nil, fmt.Errorf("%s block of %d bytes cannot decode to %d", c, len(src), size)
 		}
-		buf := sized(dst, size)
+		buf := sized(dst, size, mem)
 		var n int
 		if c == LZ4 {
 			n, err = lz4Hadoop(src, buf)
@@ -150,10 +150,10 @@ func decompress(c Codec, dst, src []byte, size int) ([]byte, error) {
 	return out, nil
 }
 
-// sized returns a buffer of n bytes, dst's storage when it is large enough.
-func sized(dst []byte, n int) []byte {
+// sized returns a buffer of n bytes, dst's storage when it is large enough, else one from mem.
+func sized(dst []byte, n int, mem Allocator) []byte {
 	if cap(dst) < n {
-		return make([]byte, n)
+		return mem.Allocate(n)
 	}
 	return dst[:n]
 }

@@ -95,7 +95,7 @@ func valueSize(t Type, width int) int {
 
 // newValueDecoder returns the decoder for a data page's values section. ix is the column
 // reader's buffer of dictionary indices, reused from page to page.
-func newValueDecoder(enc Encoding, t Type, width int, data []byte, dict *Values, ix *[]int32) (valueDecoder, error) {
+func newValueDecoder(enc Encoding, t Type, width int, data []byte, dict *Values, ix *[]int32, mem Allocator) (valueDecoder, error) {
 	switch enc {
 	case Plain:
 		return &plainDecoder{t: t, width: width, data: data}, nil
@@ -106,7 +106,7 @@ func newValueDecoder(enc Encoding, t Type, width int, data []byte, dict *Values,
 		if len(data) == 0 {
 			return nil, errValuesTruncated
 		}
-		d := &dictDecoder{t: t, width: width, dict: dict, ix: ix}
+		d := &dictDecoder{t: t, width: width, dict: dict, ix: ix, mem: mem}
 		if err := d.idx.reset(data[1:], uint(data[0])); err != nil {
 			return nil, err
 		}
@@ -300,6 +300,7 @@ type dictDecoder struct {
 	dict  *Values
 	idx   rleDecoder
 	ix    *[]int32 // indices of the values being decoded (the column reader's buffer)
+	mem   Allocator
 }
 
 // gather appends dict[i] for each index i of ix to dst, checking every index.
@@ -318,7 +319,8 @@ func gather[T any](dst, dict []T, ix []int32) ([]T, error) {
 
 func (d *dictDecoder) decode(v *Values, n int) error {
 	if cap(*d.ix) < n {
-		*d.ix = make([]int32, n)
+		d.mem.Free(int32Bytes(*d.ix))
+		*d.ix = allocInt32(d.mem, n)
 	}
 	ix := (*d.ix)[:n]
 	if err := d.idx.int32s(ix); err != nil {

@@ -24,6 +24,15 @@ const (
 
 // File is an open Parquet file: its footer decoded and checked against its schema.
 type File struct {
+	// Buffers, when set before the first NewColumnReader, lends the column readers their large
+	// buffers; ColumnReader.Release returns them. Nil: fresh Go memory.
+	Buffers Allocator
+	// Sequential, when set before the first NewColumnReader, lets the column readers share their
+	// scratch (the dictionary indices of the values being decoded): they must then be used by one
+	// goroutine at a time. Nothing a reader returns points into the scratch.
+	Sequential bool
+	dictIx     []int32 // the readers' scratch when Sequential
+
 	r       io.ReaderAt
 	size    int64
 	dataEnd int64 // offset of the footer: column chunks lie in [4, dataEnd)
