@@ -88,7 +88,26 @@ func (t *upstreamTransport) direct(req *http.Request) bool {
 	if _, ok := req.Header["Upgrade"]; ok {
 		return false
 	}
-	return req.Body == nil || req.Body == http.NoBody || (req.ContentLength >= 0 && req.ContentLength <= maxDirectBody)
+	// A body with ContentLength 0 is of unknown length (Request.Write sends it chunked): it is
+	// streamed, so it goes to http.Transport.
+	return req.Body == nil || req.Body == http.NoBody || (req.ContentLength > 0 && req.ContentLength <= maxDirectBody)
+}
+
+// replayable reports whether req may be sent again after a reused connection failed before any
+// response byte arrived: http.Transport's rule — no body, and a method that is safe to repeat or
+// an idempotency key. The model may have acted on a POST it never answered, so a POST is not sent
+// twice, even without a body.
+func replayable(req *http.Request) bool {
+	if req.Body != nil && req.Body != http.NoBody {
+		return false
+	}
+	switch req.Method {
+	case "", http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	_, key := req.Header["Idempotency-Key"]
+	_, xkey := req.Header["X-Idempotency-Key"]
+	return key || xkey
 }
 
 // RoundTrip implements http.RoundTripper.
@@ -115,7 +134,7 @@ func (t *upstreamTransport) RoundTrip(req *http.Request) (*http.Response, error)
 		// a request without a body can be sent again on another connection (http.Transport
 		// retries the same case). A body already read cannot be replayed.
 		var nr errNoResponse
-		if reused && errors.As(err, &nr) && (req.Body == nil || req.Body == http.NoBody) && ctx.Err() == nil {
+		if reused && errors.As(err, &nr) && replayable(req) && ctx.Err() == nil {
 			continue
 		}
 		if ctx.Err() != nil {
@@ -166,12 +185,17 @@ func (t *upstreamTransport) roundTrip(ctx context.Context, pc *upConn, req *http
 	if t.headerTimeout > 0 {
 		pc.c.SetReadDeadline(time.Now().Add(t.headerTimeout))
 	}
+	// "No response": the connection ended before its first byte (a reused connection the model
+	// closed meanwhile). Once a byte arrived, any failure is final.
+	if _, err := pc.br.Peek(1); err != nil {
+		if closedByPeer(err) {
+			err = errNoResponse{err}
+		}
+		return fail(fmt.Errorf("read response: %w", err))
+	}
 	for n1xx := 0; ; n1xx++ {
 		resp, err := http.ReadResponse(pc.br, req)
 		if err != nil {
-			if n1xx == 0 && pc.br.Buffered() == 0 && closedByPeer(err) {
-				err = errNoResponse{err}
-			}
 			return fail(fmt.Errorf("read response: %w", err))
 		}
 		switch {
@@ -193,6 +217,13 @@ func (t *upstreamTransport) roundTrip(ctx context.Context, pc *upConn, req *http
 		}
 		if t.headerTimeout > 0 {
 			pc.c.SetReadDeadline(time.Time{})
+			// The cancellation hook may have set its deadline just before this reset undid it:
+			// ctx is done before its hook runs, so checking after the reset catches that case
+			// (a later hook sets the deadline again).
+			if err := ctx.Err(); err != nil {
+				resp.Body.Close()
+				return fail(err)
+			}
 		}
 		resp.Body = &directBody{t: t, pc: pc, rc: resp.Body, stop: stop, reuse: !resp.Close && !req.Close}
 		return resp, nil

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // countingRT counts the requests that reach http.Transport (the other path of upstreamTransport).
@@ -213,5 +215,147 @@ func TestDirectPathInformational(t *testing.T) {
 	}
 	if res := h.close(); res.Captured != 1 {
 		t.Errorf("%v, want 1 captured", res)
+	}
+}
+
+// dyingModel answers the first request of its first connection (keep-alive), then reads the
+// second request on that connection and closes it — without an answer (partial false) or after
+// the first line of one (partial true). Later connections answer every request. It counts the
+// requests per method it has read.
+func dyingModel(t *testing.T, partial bool) (addr string, seen func(method string) int64) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	var conns, posts, gets atomic.Int64
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			first := conns.Add(1) == 1
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for n := 0; ; n++ {
+					req, err := http.ReadRequest(br)
+					if err != nil {
+						return
+					}
+					if req.Method == http.MethodPost {
+						posts.Add(1)
+					} else {
+						gets.Add(1)
+					}
+					if first && n == 1 {
+						if partial {
+							c.Write([]byte("HTTP/1.1 200 OK\r\n"))
+						}
+						return
+					}
+					c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String(), func(m string) int64 {
+		if m == http.MethodPost {
+			return posts.Load()
+		}
+		return gets.Load()
+	}
+}
+
+// TestDirectPathReplaysOnlySafeRequests: when a reused connection fails, the direct path sends
+// the request again only if that is safe (http.Transport's rule): a GET that got no response byte
+// is retried on a new connection; a POST — even one without a body, as ReverseProxy forwards
+// "Content-Length: 0" — is never sent twice, and a GET is not retried once part of a response
+// arrived.
+func TestDirectPathReplaysOnlySafeRequests(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		method    string
+		partial   bool
+		wantSent  int64 // times the model reads the second request
+		wantError bool
+	}{
+		{"GET, no answer", http.MethodGet, false, 2, false},
+		{"GET, partial answer", http.MethodGet, true, 1, true},
+		{"POST without body, no answer", http.MethodPost, false, 1, true},
+		{"POST without body, partial answer", http.MethodPost, true, 1, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			addr, seen := dyingModel(t, tc.partial)
+			ut := newUpstreamTransport(&http.Transport{}, "http", addr, 0)
+			first, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/ping", nil)
+			resp, err := ut.RoundTrip(first)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body) // to its end: the connection goes back to the pool
+			resp.Body.Close()
+			gets0 := seen(http.MethodGet)
+
+			req, _ := http.NewRequest(tc.method, "http://"+addr+"/invocations", nil)
+			resp, err = ut.RoundTrip(req)
+			if err == nil {
+				resp.Body.Close()
+			}
+			sent := seen(tc.method)
+			if tc.method == http.MethodGet {
+				sent -= gets0
+			}
+			if sent != tc.wantSent || (err != nil) != tc.wantError {
+				t.Errorf("model read the request %d times (want %d), error %v (want one: %v)", sent, tc.wantSent, err, tc.wantError)
+			}
+		})
+	}
+}
+
+// TestDirectPathCancelWhileReadingHead: a request cancelled while its response head is read gets
+// the context's error, also with --upstream-timeout set, whose deadline is cleared after the head
+// (a cancellation landing just before that clearing must not be undone and leave the body read
+// blocked).
+func TestDirectPathCancelWhileReadingHead(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	release := make(chan struct{})
+	defer close(release)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
+			return
+		}
+		// 103 and the final head in one write (both buffered at once), a byte of the body, then
+		// nothing until the test ends.
+		c.Write([]byte("HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nx"))
+		<-release
+	}()
+	addr := ln.Addr().String()
+	ut := newUpstreamTransport(&http.Transport{}, "http", addr, time.Minute)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{Got1xxResponse: func(int, textproto.MIMEHeader) error {
+		cancel() // the client goes away while the head is read
+		return nil
+	}})
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/", nil)
+	resp, err := ut.RoundTrip(req)
+	if err == nil {
+		resp.Body.Close()
+		t.Fatal("RoundTrip returned a response for a cancelled request")
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v, want context.Canceled", err)
 	}
 }
