@@ -582,7 +582,7 @@ func (p *producer) parquetRowGroup(f source.File, rg int, pool *decode.Pool) (ch
 	// The file's pool lends the reader its chunk, page, level and value buffers, so the row groups
 	// decoded one after the other on the workers reuse them instead of faulting in fresh memory
 	// (BENCHMARKS.md, "Parquet buffers, fourth round"); prof.Add keeps no slice of a batch.
-	err = decode.ReadParquetGroupsPooled(f.Path, fh, parquetBatchRows, memory.DefaultAllocator, pool,
+	err = decode.ReadParquetGroups(f.Path, fh, parquetBatchRows, memory.DefaultAllocator, pool,
 		func(g int) bool { return g == rg },
 		func(_ int, rec arrow.RecordBatch) error { return prof.Add(rec) })
 	if err != nil {

@@ -118,25 +118,22 @@ type ParquetSource interface {
 // normalised) return an *Error wrapping ErrBadInput; I/O errors from r are wrapped with the file
 // name. ReadParquet does not panic on any input.
 func ReadParquet(file string, r ParquetSource, batchRows int, mem memory.Allocator, yield func(rowGroup int, rec arrow.RecordBatch) error) error {
-	return ReadParquetGroups(file, r, batchRows, mem, nil, yield)
+	return ReadParquetGroups(file, r, batchRows, mem, nil, nil, yield)
 }
 
 // ReadParquetGroups is ReadParquet restricted to the row groups for which keep reports true (every
 // row group when keep is nil): several readers, each over its own ParquetSource, can read the
 // row groups of one file in parallel.
-func ReadParquetGroups(file string, r ParquetSource, batchRows int, mem memory.Allocator, keep func(rowGroup int) bool, yield func(rowGroup int, rec arrow.RecordBatch) error) error {
-	return ReadParquetGroupsPooled(file, r, batchRows, mem, nil, keep, yield)
-}
-
-// ReadParquetGroupsPooled is ReadParquetGroups with the reader's large buffers recycled through
-// pool (fresh Go memory when pool is nil), so that the readers of a job's row groups, one after
-// the other or in parallel, share a bounded set of buffers instead of each faulting in its own:
-// the column chunks' read buffers, decompressed pages, levels and scratch go back to pool when the
-// read returns, and the storage of decoded values that a batch's arrays hold without a copy goes
-// back when the last of those arrays is released. The Pool contract applies: whoever keeps a
-// batch (Retain) must Release it exactly once, and no one may keep a string or slice of its data
-// past the release. mem still allocates the arrays normalisation builds.
-func ReadParquetGroupsPooled(file string, r ParquetSource, batchRows int, mem memory.Allocator, pool *Pool, keep func(rowGroup int) bool, yield func(rowGroup int, rec arrow.RecordBatch) error) (err error) {
+//
+// With a pool (nil: fresh Go memory) the reader's large buffers are recycled, so that the readers
+// of a job's row groups, one after the other or in parallel, share a bounded set of buffers
+// instead of each faulting in its own: the column chunks' read buffers, decompressed pages, levels
+// and scratch go back to pool when the read returns, and the storage of decoded values that a
+// batch's arrays hold without a copy goes back when the last of those arrays is released. The
+// Pool contract applies: whoever keeps a batch (Retain) must Release it exactly once, and no one
+// may keep a string or slice of its data past the release. mem still allocates the arrays
+// normalisation builds.
+func ReadParquetGroups(file string, r ParquetSource, batchRows int, mem memory.Allocator, pool *Pool, keep func(rowGroup int) bool, yield func(rowGroup int, rec arrow.RecordBatch) error) (err error) {
 	if batchRows <= 0 {
 		batchRows = DefaultParquetBatchRows
 	}

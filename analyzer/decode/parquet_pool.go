@@ -1,6 +1,6 @@
 package decode
 
-// Recycled memory for the Parquet reader (ReadParquetGroupsPooled).
+// Recycled memory for the Parquet reader (ReadParquetGroups).
 //
 // A batch's decoded values are handed to its Arrow arrays without a copy where they need no
 // conversion, so their storage lives as long as the arrays: a value buffer taken from the pool is

@@ -101,7 +101,7 @@ func TestParquetPoolRecycledMatchesFresh(t *testing.T) {
 			defer wg.Done()
 			for tk := range next {
 				first := 0
-				err := ReadParquetGroupsPooled("pooled.parquet", bytes.NewReader(files[tk.file]), batchRows, memory.DefaultAllocator, pool,
+				err := ReadParquetGroups("pooled.parquet", bytes.NewReader(files[tk.file]), batchRows, memory.DefaultAllocator, pool,
 					func(g int) bool { return g == tk.rg },
 					func(rg int, rec arrow.RecordBatch) error {
 						key := pqBatchKey{tk.file, rg, first}
@@ -137,7 +137,7 @@ func TestParquetPoolRecycledMatchesFresh(t *testing.T) {
 	}
 	// more reads through the same pool while the kept batches are still held
 	for fi, data := range files {
-		if err := ReadParquetGroupsPooled("again.parquet", bytes.NewReader(data), batchRows, nil, pool, nil,
+		if err := ReadParquetGroups("again.parquet", bytes.NewReader(data), batchRows, nil, pool, nil,
 			func(int, arrow.RecordBatch) error { return nil }); err != nil {
 			t.Fatalf("file %d, second read: %v", fi, err)
 		}
@@ -169,7 +169,7 @@ func TestParquetPoolRetainedBatchSurvivesReuse(t *testing.T) {
 	data := pqWrite(t, pqWriteOpts{rowGroupRows: 20000}, rec)
 	pool := NewPool(64 << 20)
 	var kept arrow.RecordBatch
-	err := ReadParquetGroupsPooled("ids.parquet", bytes.NewReader(data), 20000, nil, pool, nil, func(rg int, rec arrow.RecordBatch) error {
+	err := ReadParquetGroups("ids.parquet", bytes.NewReader(data), 20000, nil, pool, nil, func(rg int, rec arrow.RecordBatch) error {
 		if rg == 0 {
 			rec.Retain()
 			kept = rec
