@@ -173,7 +173,7 @@ func profileUnits(ctx context.Context, cfg *Config, units []unit, track []string
 	go func() {
 		defer close(tasks)
 		p := producer{ctx: ctx, cfg: cfg, tasks: tasks, inflight: inflight, log: log, track: track,
-			pool: decode.NewPool(csvPoolBytes)}
+			pool: decode.NewPool(textPoolBytes)}
 		if skipDropped {
 			p.dropped = &dropped
 		}
@@ -617,10 +617,10 @@ func (p *producer) newProfile() *stats.Profile {
 	return prof
 }
 
-// csvPoolBytes bounds the idle buffers a job's decode.Pool keeps (text formats: CSV, JSON Lines,
+// textPoolBytes bounds the idle buffers a job's decode.Pool keeps (text formats: CSV, JSON Lines,
 // capture): enough for the batches of a few
 // 4 MiB chunks to cycle without fresh memory (BENCHMARKS.md, "Recycled batch buffers").
-const csvPoolBytes = 32 << 20
+const textPoolBytes = 32 << 20
 
 func quoteList(s []string) string { return fmt.Sprintf("%q", s) }
 

@@ -24,7 +24,7 @@ func decodeStatsFast(b []byte, f *statsFile) bool {
 		case "dataset":
 			return d.object(func(key string) bool {
 				if key == "item_count" {
-					return d.int64Ptr(&f.Dataset.ItemCount)
+					return ptr(d, &f.Dataset.ItemCount, d.int64)
 				}
 				return d.unknown(key, "item_count")
 			})
@@ -292,15 +292,15 @@ func (d *fastDec) num(n *Num) bool {
 	return true
 }
 
-// numPtr reads null (nil) or a Num into a new *Num.
-func (d *fastDec) numPtr(p **Num) bool {
+// ptr reads null (nil) or, with read, a value into a new *T.
+func ptr[T any](d *fastDec, p **T, read func(*T) bool) bool {
 	if d.null() {
 		*p = nil
 		return true
 	}
-	n := new(Num)
-	*p = n
-	return d.num(n)
+	v := new(T)
+	*p = v
+	return read(v)
 }
 
 func (d *fastDec) int64(p *int64) bool {
@@ -317,16 +317,6 @@ func (d *fastDec) int64(p *int64) bool {
 	}
 	*p = v
 	return true
-}
-
-func (d *fastDec) int64Ptr(p **int64) bool {
-	if d.null() {
-		*p = nil
-		return true
-	}
-	v := new(int64)
-	*p = v
-	return d.int64(v)
 }
 
 func (d *fastDec) string(p *string) bool {
@@ -380,19 +370,19 @@ func (d *fastDec) numerical(ns *numericalStat) bool {
 		case "common":
 			return d.common(&ns.Common)
 		case "mean":
-			return d.numPtr(&ns.Mean)
+			return ptr(d, &ns.Mean, d.num)
 		case "sum":
-			return d.numPtr(&ns.Sum)
+			return ptr(d, &ns.Sum, d.num)
 		case "std_dev":
-			return d.numPtr(&ns.StdDev)
+			return ptr(d, &ns.StdDev, d.num)
 		case "min":
-			return d.numPtr(&ns.Min)
+			return ptr(d, &ns.Min, d.num)
 		case "max":
-			return d.numPtr(&ns.Max)
+			return ptr(d, &ns.Max, d.num)
 		case "approximate_num_distinct_values":
-			return d.numPtr(&ns.Distinct)
+			return ptr(d, &ns.Distinct, d.num)
 		case "completeness":
-			return d.numPtr(&ns.Completeness)
+			return ptr(d, &ns.Completeness, d.num)
 		case "distribution":
 			return d.object(func(key string) bool {
 				if key != "kll" {
@@ -463,9 +453,9 @@ func (d *fastDec) stringStats(ss *stringStat) bool {
 		case "common":
 			return d.common(&ss.Common)
 		case "distinct_count":
-			return d.numPtr(&ss.Distinct)
+			return ptr(d, &ss.Distinct, d.num)
 		case "completeness":
-			return d.numPtr(&ss.Completeness)
+			return ptr(d, &ss.Completeness, d.num)
 		case "distribution":
 			return d.object(func(key string) bool {
 				if key != "categorical" {

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/driftwatch/driftwatch/internal/mutate"
 )
 
 // statsCorpus is every statistics.json under report/testdata: files the analyzer wrote.
@@ -125,26 +127,9 @@ func TestDecodeStatsFastMutations(t *testing.T) {
 		}
 	}
 	slices.SortFunc(files, bytes.Compare)
-	const alphabet = `{}[],:"\ 0123456789.-+eEnulltruefalseNaNInfinity` + "\t\n\xff\x00"
 	took := 0
 	for i := range 3000 {
-		b := slices.Clone(files[i%len(files)])
-		for range 1 + r.IntN(3) {
-			at := r.IntN(len(b))
-			switch r.IntN(4) {
-			case 0:
-				b[at] = alphabet[r.IntN(len(alphabet))]
-			case 1:
-				b = slices.Delete(b, at, min(len(b), at+1+r.IntN(8)))
-			case 2:
-				b = slices.Insert(b, at, b[at:min(len(b), at+1+r.IntN(40))]...)
-			case 3:
-				b = b[:at]
-			}
-			if len(b) == 0 {
-				b = []byte("{")
-			}
-		}
+		b := mutate.Edit(r, files[i%len(files)], mutate.JSONAlphabet, nil)
 		if checkSameAsJSON(t, fmt.Sprintf("mutant %d", i), b) {
 			took++
 		}

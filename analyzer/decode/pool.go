@@ -9,13 +9,13 @@ import (
 
 // Pool is a memory.Allocator that recycles the large buffers of released record batches.
 //
-// Every chunk of a CSV file becomes a batch whose offsets, bytes and validity take about twice the
-// chunk's size; with the Go allocator each of them is fresh memory that the runtime zeroes and the
+// Every chunk of a text file (CSV, JSON Lines, capture) becomes a batch whose offsets, bytes and
+// validity take about twice the chunk's size, and the chunk itself is read into a buffer; with the Go allocator each of them is fresh memory that the runtime zeroes and the
 // kernel faults in page by page, and the garbage collector runs once per few chunks to reclaim them.
 // A batch lives only until its chunk is profiled, so a handful of buffers, recycled, carry a whole
 // file. Pool keeps freed buffers of at least poolMinSize bytes in size classes a quarter of a power
 // of two apart (at most 25 % over the request) and hands them out again without zeroing: its
-// callers (strCol) write every byte they expose. Small buffers go to the Go allocator. At most max
+// callers (strCol, the splitters, the Parquet reader) write every byte they expose. Small buffers go to the Go allocator. At most max
 // bytes are kept; beyond that, freed buffers are left to the garbage collector, so a Pool never
 // holds more than the peak of buffers in use plus max.
 //

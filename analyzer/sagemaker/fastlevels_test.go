@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/driftwatch/driftwatch/internal/mutate"
 )
 
 // statsFiles is every statistics.json the report's tests keep (files the analyzer wrote, 22 KB to
@@ -125,30 +127,16 @@ func TestParseStatisticsMutations(t *testing.T) {
 		}
 	}
 	slices.SortFunc(files, bytes.Compare)
-	const alphabet = `{}[],:"\ 0123456789.-+eEnulltruefalseNaNInfinity` + "\t\n\xff\x00"
+	// Edit inside the sketch data most of the time: that is what the fast reader reads.
+	nearData := func(r *rand.Rand, b []byte) int {
+		if j := bytes.Index(b, []byte(`"data"`)); j >= 0 && r.IntN(4) > 0 {
+			return min(len(b)-1, j+r.IntN(4000))
+		}
+		return r.IntN(len(b))
+	}
 	took := 0
 	for i := range 2000 {
-		b := slices.Clone(files[i%len(files)])
-		for range 1 + r.IntN(3) {
-			// Edit inside the sketch data most of the time: that is what the fast reader reads.
-			at := r.IntN(len(b))
-			if j := bytes.Index(b, []byte(`"data"`)); j >= 0 && r.IntN(4) > 0 {
-				at = min(len(b)-1, j+r.IntN(4000))
-			}
-			switch r.IntN(4) {
-			case 0:
-				b[at] = alphabet[r.IntN(len(alphabet))]
-			case 1:
-				b = slices.Delete(b, at, min(len(b), at+1+r.IntN(8)))
-			case 2:
-				b = slices.Insert(b, at, b[at:min(len(b), at+1+r.IntN(40))]...)
-			case 3:
-				b = b[:at]
-			}
-			if len(b) == 0 {
-				b = []byte("{")
-			}
-		}
+		b := mutate.Edit(r, files[i%len(files)], mutate.JSONAlphabet, nearData)
 		if checkSameAsJSON(t, fmt.Sprintf("mutant %d", i), b) {
 			took++
 		}
