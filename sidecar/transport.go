@@ -221,7 +221,8 @@ func (t *upstreamTransport) roundTrip(ctx context.Context, pc *upConn, req *http
 			// ctx is done before its hook runs, so checking after the reset catches that case
 			// (a later hook sets the deadline again).
 			if err := ctx.Err(); err != nil {
-				resp.Body.Close()
+				// Not resp.Body.Close: it would read the body to its end, from a model that may
+				// never send it. Closing the connection (fail) ends it.
 				return fail(err)
 			}
 		}
