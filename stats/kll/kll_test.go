@@ -203,6 +203,10 @@ func gen(dist string, n int, r *rand.Rand) []float64 {
 			x = math.Exp(r.NormFloat64() * 3)
 		case "price": // rounded to thousands, like the housing price column
 			x = math.Round(math.Exp(13+r.NormFloat64())/1000) * 1000
+		case "age": // an integer column 18–90
+			x = float64(18 + r.IntN(73))
+		case "wide": // uniform over ±10^9: every key bit below the exponent varies
+			x = (r.Float64() - 0.5) * 2e9
 		case "extreme": // ±Inf, ±MaxFloat64, denormals, and the rest
 			x = []float64{math.Inf(1), math.Inf(-1), math.MaxFloat64, -math.MaxFloat64,
 				math.SmallestNonzeroFloat64, -math.SmallestNonzeroFloat64, r.NormFloat64()}[r.IntN(7)]
@@ -345,8 +349,8 @@ func TestSortKeys(t *testing.T) {
 		}
 	}
 	for _, dist := range dists {
-		// Arrival order: pdqsort below radixMin, radix sort above.
-		for _, n := range []int{0, 1, 2, radixMin - 1, radixMin, 2050, 5000} {
+		// Arrival order: pdqsort below bucketMin, bucket sort above.
+		for _, n := range []int{0, 1, 2, bucketMin - 1, bucketMin, 2050, 5000} {
 			check(fmt.Sprintf("%s/n=%d", dist, n), gen(dist, n, r))
 		}
 		// Level-like inputs: a tail item, then sorted runs (merged when there are few).

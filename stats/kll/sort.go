@@ -2,6 +2,7 @@ package kll
 
 import (
 	"math"
+	"math/bits"
 	"slices"
 )
 
@@ -10,9 +11,10 @@ const (
 	// canonicalNaN is Java's Double.doubleToLongBits(NaN): every NaN compares equal to every
 	// other NaN and greater than +Inf under Double.compare.
 	canonicalNaN = 0x7ff8000000000000
-	// radixMin is the run length from which compact uses LSD radix sort instead of pdqsort;
-	// below it pdqsort is faster (thread CPU time, see BENCHMARKS.md).
-	radixMin = 1024
+	// bucketMin is the run length from which sortKeys uses bucketSort instead of pdqsort on
+	// unsorted input: on fresh arrival-order data bucketSort is ≥ 2× faster than pdqsort from
+	// 64 keys up (thread CPU time, BENCHMARKS.md); shorter inputs were not measured.
+	bucketMin = 64
 )
 
 // javaKey maps x to a uint64 whose unsigned order is Java's Double.compare order, the order
@@ -43,13 +45,15 @@ func fromJavaKey(k uint64) float64 {
 // (len(tmp) ≥ len(keys)); the other one is clobbered. It does not allocate.
 //
 // Levels above 0 are a compaction tail followed by a few sorted runs (one per compaction of the
-// level below), so sortKeys first counts the ascending runs: at most maxMergeRuns of them are
-// merged in O(n·log runs); otherwise (level 0 is in arrival order) short inputs use pdqsort
-// (slices.Sort) and long ones radixSort.
+// level below), so sortKeys first counts the ascending runs, stopping at maxMergeRuns + 1: at
+// most maxMergeRuns of them are merged in O(n·log runs). Otherwise (level 0 is in arrival
+// order; the count stops after a few dozen keys) inputs shorter than bucketMin use pdqsort
+// (slices.Sort), decimals rounded to a coarse step (roundedDecimals) radixSort, and the rest
+// bucketSort.
 func sortKeys(keys, tmp []uint64) []uint64 {
 	n := len(keys)
 	runs := 1
-	for i := 1; i < n; i++ {
+	for i := 1; i < n && runs <= maxMergeRuns; i++ {
 		if keys[i] < keys[i-1] {
 			runs++
 		}
@@ -59,12 +63,32 @@ func sortKeys(keys, tmp []uint64) []uint64 {
 		return keys
 	case runs <= maxMergeRuns:
 		return mergeRuns(keys, tmp)
-	case n < radixMin:
+	case n < bucketMin:
 		slices.Sort(keys)
 		return keys
-	default:
+	case roundedDecimals(keys):
 		return radixSort(keys, tmp)
+	default:
+		return bucketSort(keys, tmp)
 	}
+}
+
+// roundedDecimals reports whether mapSamples evenly spaced keys look like decimals rounded to
+// a coarse step (prices rounded to thousands): their low 16 bits agree, they differ in ≥ 3
+// bytes, and they span too many possible keys for bucketSort's one-bucket-per-key path. On
+// such data radixSort (4–5 scatter passes) beats bucketSort including its statistics pass
+// (BENCHMARKS.md). A wrong guess costs time, never correctness.
+func roundedDecimals(keys []uint64) bool {
+	k0 := keys[0]
+	lo, hi, diff := k0, k0, uint64(0)
+	step := max(1, len(keys)/mapSamples)
+	for i := 0; i < len(keys); i += step {
+		k := keys[i]
+		lo, hi = min(lo, k), max(hi, k)
+		diff |= k ^ k0
+	}
+	tz := bits.TrailingZeros64(diff)
+	return tz >= 16 && tz < 64 && varyingBytes(diff) >= 3 && (hi-lo)>>tz >= 1<<bucketTopBits
 }
 
 // maxMergeRuns is the largest number of ascending runs sortKeys merges rather than sorts:
@@ -124,7 +148,8 @@ func mergeTwo(out, a, b []uint64) {
 // radixSort is a least-significant-digit radix sort with 8-bit digits: one counting pass for all
 // eight digits, then one stable scatter pass per digit, skipping digits on which all keys agree
 // (common for integer-valued or narrow-range data). It returns keys or tmp, whichever holds the
-// result; len(keys) must be > 0 and len(tmp) ≥ len(keys).
+// result; len(keys) must be > 0 and len(tmp) ≥ len(keys). sortKeys uses it for rounded decimals
+// only (roundedDecimals); on continuous data bucketSort is 1.2–1.3× faster (BENCHMARKS.md).
 func radixSort(keys, tmp []uint64) []uint64 {
 	n := len(keys)
 	var count [8][256]uint32
@@ -158,4 +183,285 @@ func radixSort(keys, tmp []uint64) []uint64 {
 		src, dst = dst, src
 	}
 	return src
+}
+
+// radixSortDigits is radixSort restricted to the bytes that are non-zero in diff (the OR of
+// k ^ keys[0] over all keys): one counting pass and one scatter pass per such byte, least
+// significant first, none for the others. It returns keys or tmp, whichever holds the result.
+func radixSortDigits(keys, tmp []uint64, diff uint64) []uint64 {
+	src, dst := keys, tmp[:len(keys)]
+	for shift := uint(0); shift < 64; shift += 8 {
+		if byte(diff>>shift) == 0 {
+			continue
+		}
+		var count [256]uint32
+		for _, k := range src {
+			count[byte(k>>shift)]++
+		}
+		prefixSums(count[:])
+		for _, k := range src {
+			c := &count[byte(k>>shift)]
+			dst[*c] = k
+			*c++
+		}
+		src, dst = dst, src
+	}
+	return src
+}
+
+const (
+	// bucketTopBits caps the number of top-level buckets of bucketSort at 2^11 = 2048, about one
+	// per key at level-0 size (2050–2400 keys).
+	bucketTopBits = 11
+	// bucketSubBits caps the number of buckets of a recursive pass at 2^8 = 256.
+	bucketSubBits = 8
+	// insertionMax is the largest bucket finished by the bubble and insertion passes; larger
+	// ones go to sortBucket. At most insertionMax²/4 moves per bucket, however many keys are equal.
+	insertionMax = 24
+	// radixDigitsMaxBytes: bucketSort hands keys that differ in at most this many of their 8
+	// bytes to radixSortDigits (integer columns with few distinct values, e.g. 0–19: 1.2× faster
+	// than radixSort there).
+	radixDigitsMaxBytes = 2
+	// mapSamples keys, evenly spaced, decide between bucketSort's two bucket maps.
+	mapSamples = 64
+)
+
+// bucketSort is a most-significant-digit bucket sort that adapts to the data, for level-0 runs
+// in arrival order. One branch-free pass finds lo = min, hi = max and diff, the bits in which
+// the keys differ (tz = its trailing zeros: every key has the same low tz bits). Then, with
+// nb = 2^b buckets, b = min(bucketTopBits, ⌊log2 n⌋) (n/2 … n buckets):
+//
+//   - if (hi - lo) >> tz < nb (an integer column such as ages 18–90), one bucket per possible
+//     key, (k - lo) >> tz: one counting and one scatter pass and the keys are sorted;
+//   - else if the keys differ in ≤ radixDigitsMaxBytes bytes (few integers far apart, e.g.
+//     0–19: 0 is far from 1 in key space), radixSortDigits, one pass pair per varying byte;
+//   - else the keys are scattered into tmp by one of two monotone maps, whichever spreads
+//     mapSamples evenly spaced keys over more bins (valueMapSpreads): value-linear,
+//     ⌊(x - xlo)·nb/(xhi - xlo)⌋ on the float64 values (normal, uniform data; only when the
+//     range and scale are finite), or key-linear, (k - lo) >> s with s = bits.Len64(hi-lo) - b,
+//     roughly logarithmic in |x| since the exponent is in the key's high bits (log-normal
+//     data, clusters). Buckets of more than insertionMax keys are then sorted by sortBucket
+//     (the key-linear scheme again on the bucket's own range: it ends at once on equal keys and
+//     re-splits a skewed bucket, e.g. one stretched by an outlier), and the small ones without
+//     a data-dependent branch per bucket: a forward and a backward branch-free bubble pass over
+//     all of tmp sort every bucket of ≤ 3 keys, and a final insertion sort pass the few larger
+//     ones. None of these passes moves a key out of its bucket, and both maps are monotone in
+//     the key order, so the result is the ascending order of the keys.
+//
+// Every level of sortBucket resolves ≥ 4 more bits of the key, so the recursion depth is
+// ≤ 16 and the work O(n·16) in the worst case; insertion sort never sees more than
+// insertionMax keys of one bucket, so equal keys cost no quadratic time. It returns keys or
+// tmp, whichever holds the result; len(keys) must be > 0 and len(tmp) ≥ len(keys). It does not
+// allocate (the counters live on the stack).
+func bucketSort(keys, tmp []uint64) []uint64 {
+	n := len(keys)
+	// lo, hi and diff = the OR of k ^ keys[0]; two interleaved minima and maxima halve the
+	// loop-carried compare-and-move chains.
+	k0 := keys[0]
+	lo, hi, lo2, hi2, diff := k0, k0, k0, k0, uint64(0)
+	i := 1
+	for ; i+1 < n; i += 2 {
+		k, k2 := keys[i], keys[i+1]
+		lo, lo2 = min(lo, k), min(lo2, k2)
+		hi, hi2 = max(hi, k), max(hi2, k2)
+		diff |= (k ^ k0) | (k2 ^ k0)
+	}
+	if i < n {
+		k := keys[i]
+		lo, hi = min(lo, k), max(hi, k)
+		diff |= k ^ k0
+	}
+	lo, hi = min(lo, lo2), max(hi, hi2)
+	if diff == 0 {
+		return keys
+	}
+	tz := uint(bits.TrailingZeros64(diff)) // every key has the same low tz bits
+	b := uint(min(bucketTopBits, bits.Len(uint(n))-1))
+	nb := 1 << b
+	shift := uint(max(0, bits.Len64(hi-lo)-int(b)))
+	if (hi-lo)>>tz < uint64(nb) {
+		// Few possible keys in a narrow range (an integer column): one bucket per possible key.
+		shift = tz
+	} else if varyingBytes(diff) <= radixDigitsMaxBytes {
+		return radixSortDigits(keys, tmp, diff)
+	}
+	var count [1 << bucketTopBits]uint32
+	dst := tmp[:n]
+	xlo := keyValue(lo)
+	scale := float64(nb) / (keyValue(hi) - xlo)
+	exact := false       // every bucket holds one key value
+	binBits := min(b, 6) // valueMapSpreads compares the maps on 2^binBits bins
+	if shift > tz && scale > 0 && scale <= math.MaxFloat64 &&
+		valueMapSpreads(keys, lo, shift+b-binBits, xlo, scale/float64(uint(1)<<(b-binBits))) {
+		last := uint(nb - 1)
+		for _, k := range keys {
+			count[min(uint((keyValue(k)-xlo)*scale), last)]++
+		}
+		prefixSums(count[:nb])
+		for _, k := range keys {
+			c := &count[min(uint((keyValue(k)-xlo)*scale), last)]
+			dst[*c] = k
+			*c++
+		}
+	} else {
+		nb = int((hi-lo)>>shift) + 1 // ≤ 2^b
+		// Keys in one bucket differ by < 2^shift and agree in their low tz bits: equal if shift ≤ tz.
+		exact = shift <= tz
+		for _, k := range keys {
+			count[((k-lo)>>shift)&(1<<bucketTopBits-1)]++
+		}
+		prefixSums(count[:nb])
+		for _, k := range keys {
+			c := &count[((k-lo)>>shift)&(1<<bucketTopBits-1)]
+			dst[*c] = k
+			*c++
+		}
+	}
+	if exact {
+		return dst
+	}
+	// count[i] is now the end of bucket i. Sort the buckets larger than insertionMax on their
+	// own (rare, so the test is predictable). The small ones are finished without a
+	// data-dependent branch per bucket: two branch-free bubble passes over all of dst (forward,
+	// then backward) sort every bucket of ≤ 3 keys, then one insertion sort pass over dst
+	// fixes the few larger buckets; all three only move keys within their bucket. (Insertion
+	// sort alone, per bucket or over dst, spent most of the time in branch mispredictions.)
+	start := uint32(0)
+	for _, end := range count[:nb] {
+		if end-start > insertionMax {
+			sortBucket(dst[start:end], keys[start:end], tz)
+		}
+		start = end
+	}
+	bubbleUp(dst)
+	bubbleDown(dst)
+	insertionSort(dst)
+	return dst
+}
+
+// varyingBytes returns how many of the 8 bytes of diff are non-zero.
+func varyingBytes(diff uint64) int {
+	v := 0
+	for ; diff != 0; diff >>= 8 {
+		if byte(diff) != 0 {
+			v++
+		}
+	}
+	return v
+}
+
+// valueMapSpreads reports whether the value-linear map ⌊(x - xlo)·unit⌋ spreads mapSamples
+// evenly spaced keys over at least as many of its (≤ 64) bins as the key-linear map
+// (k - lo) >> keyShift does (ties go to the value map).
+func valueMapSpreads(keys []uint64, lo uint64, keyShift uint, xlo, unit float64) bool {
+	var byValue, byKey uint64 // bitmaps of occupied bins
+	step := max(1, len(keys)/mapSamples)
+	for i := 0; i < len(keys); i += step {
+		k := keys[i]
+		byValue |= 1 << min(uint((keyValue(k)-xlo)*unit), 63)
+		byKey |= 1 << ((k - lo) >> keyShift & 63)
+	}
+	return bits.OnesCount64(byValue) >= bits.OnesCount64(byKey)
+}
+
+// prefixSums replaces each count by the sum of those before it.
+func prefixSums(count []uint32) {
+	var sum uint32
+	for i, v := range count {
+		count[i] = sum
+		sum += v
+	}
+}
+
+// finishBucket sorts a (len(a) ≥ 2) in place, using scratch (len(scratch) = len(a)) as
+// workspace: insertion sort when short, sortBucket otherwise. The keys agree in their low tz bits.
+func finishBucket(a, scratch []uint64, tz uint) {
+	if len(a) <= insertionMax {
+		insertionSort(a)
+		return
+	}
+	sortBucket(a, scratch, tz)
+}
+
+// sortBucket is one recursive pass of bucketSort on a bucket: up to 2^bucketSubBits buckets by
+// the top bits of k - min(a) (key-linear), scattered into scratch, each finished by
+// finishBucket unless every bucket holds a single key value (shift ≤ tz, as in bucketSort), then
+// copied back into a.
+func sortBucket(a, scratch []uint64, tz uint) {
+	n := len(a)
+	lo, hi := a[0], a[0]
+	for _, k := range a {
+		lo = min(lo, k)
+		hi = max(hi, k)
+	}
+	if lo == hi {
+		return
+	}
+	var count [1 << bucketSubBits]uint32
+	b := uint(min(bucketSubBits, bits.Len(uint(n))-1))
+	shift := uint(max(0, bits.Len64(hi-lo)-int(b)))
+	nb := int((hi-lo)>>shift) + 1
+	scratch = scratch[:n]
+	for _, k := range a {
+		count[byte((k-lo)>>shift)]++
+	}
+	prefixSums(count[:nb])
+	for _, k := range a {
+		c := &count[byte((k-lo)>>shift)]
+		scratch[*c] = k
+		*c++
+	}
+	if shift > tz {
+		start := uint32(0)
+		for _, end := range count[:nb] {
+			if end-start > 1 {
+				finishBucket(scratch[start:end], a[start:end], tz)
+			}
+			start = end
+		}
+	}
+	copy(a, scratch)
+}
+
+// insertionSort sorts a in place: O(len(a) + inversions), so it is meant for short slices and
+// for bucketSort's final pass over keys that are out of order only within small buckets.
+func insertionSort(a []uint64) {
+	for i := 1; i < len(a); i++ {
+		k := a[i]
+		j := i
+		for ; j > 0 && a[j-1] > k; j-- {
+			a[j] = a[j-1]
+		}
+		a[j] = k
+	}
+}
+
+// keyValue is fromJavaKey without a branch on the sign, for the value-linear bucket map. On
+// ordinary keys it is monotone: k1 ≤ k2 implies keyValue(k1) ≤ keyValue(k2) (-0.0 = 0.0).
+func keyValue(k uint64) float64 {
+	return math.Float64frombits(k ^ ((k>>63 - 1) | signBit))
+}
+
+// bubbleUp is one branch-free bubble sort pass over a (len(a) ≥ 1): the running maximum moves
+// right. On keys grouped in ascending buckets, it moves each bucket's largest key to the
+// bucket's end and nothing across buckets.
+func bubbleUp(a []uint64) {
+	c := a[0]
+	for i := 1; i < len(a); i++ {
+		k := a[i]
+		a[i-1] = min(c, k)
+		c = max(c, k)
+	}
+	a[len(a)-1] = c
+}
+
+// bubbleDown is bubbleUp backwards: the running minimum moves left, to its bucket's start.
+func bubbleDown(a []uint64) {
+	c := a[len(a)-1]
+	for i := len(a) - 2; i >= 0; i-- {
+		k := a[i]
+		a[i+1] = max(c, k)
+		c = min(c, k)
+	}
+	a[0] = c
 }
