@@ -22,23 +22,22 @@ const (
 // Ordering.Double.compare): -Inf < … < -0.0 < 0.0 < … < +Inf < NaN. Negative numbers have all
 // bits flipped, non-negative ones only the sign bit. Every NaN maps to the key of canonicalNaN
 // (so its payload is lost; the analyzer never produces NaN).
+//
+// Both directions are branch-free (a mask from the sign bit): a column of mixed signs would
+// otherwise mispredict a branch on every other value of every compaction.
 func javaKey(x float64) uint64 {
 	b := math.Float64bits(x)
-	if x != x {
+	if x != x { // never taken in practice, so always predicted
 		b = canonicalNaN
 	}
-	if b&signBit != 0 {
-		return ^b
-	}
-	return b | signBit
+	return b ^ (uint64(int64(b)>>63) | signBit)
 }
 
-// fromJavaKey inverts javaKey.
+// fromJavaKey inverts javaKey. It is monotone on the keys of non-NaN values (k1 ≤ k2 implies
+// fromJavaKey(k1) ≤ fromJavaKey(k2), with -0.0 = 0.0), which bucketSort's value-linear map relies
+// on.
 func fromJavaKey(k uint64) float64 {
-	if k&signBit != 0 {
-		return math.Float64frombits(k &^ signBit)
-	}
-	return math.Float64frombits(^k)
+	return math.Float64frombits(k ^ (k>>63 - 1 | signBit))
 }
 
 // sortKeys sorts keys ascending and returns the sorted slice, which is keys or tmp
@@ -287,19 +286,19 @@ func bucketSort(keys, tmp []uint64) []uint64 {
 	}
 	var count [1 << bucketTopBits]uint32
 	dst := tmp[:n]
-	xlo := keyValue(lo)
-	scale := float64(nb) / (keyValue(hi) - xlo)
+	xlo := fromJavaKey(lo)
+	scale := float64(nb) / (fromJavaKey(hi) - xlo)
 	exact := false       // every bucket holds one key value
 	binBits := min(b, 6) // valueMapSpreads compares the maps on 2^binBits bins
 	if shift > tz && scale > 0 && scale <= math.MaxFloat64 &&
 		valueMapSpreads(keys, lo, shift+b-binBits, xlo, scale/float64(uint(1)<<(b-binBits))) {
 		last := uint(nb - 1)
 		for _, k := range keys {
-			count[min(uint((keyValue(k)-xlo)*scale), last)]++
+			count[min(uint((fromJavaKey(k)-xlo)*scale), last)]++
 		}
 		prefixSums(count[:nb])
 		for _, k := range keys {
-			c := &count[min(uint((keyValue(k)-xlo)*scale), last)]
+			c := &count[min(uint((fromJavaKey(k)-xlo)*scale), last)]
 			dst[*c] = k
 			*c++
 		}
@@ -358,7 +357,7 @@ func valueMapSpreads(keys []uint64, lo uint64, keyShift uint, xlo, unit float64)
 	step := max(1, len(keys)/mapSamples)
 	for i := 0; i < len(keys); i += step {
 		k := keys[i]
-		byValue |= 1 << min(uint((keyValue(k)-xlo)*unit), 63)
+		byValue |= 1 << min(uint((fromJavaKey(k)-xlo)*unit), 63)
 		byKey |= 1 << ((k - lo) >> keyShift & 63)
 	}
 	return bits.OnesCount64(byValue) >= bits.OnesCount64(byKey)
@@ -434,12 +433,6 @@ func insertionSort(a []uint64) {
 		}
 		a[j] = k
 	}
-}
-
-// keyValue is fromJavaKey without a branch on the sign, for the value-linear bucket map. On
-// ordinary keys it is monotone: k1 ≤ k2 implies keyValue(k1) ≤ keyValue(k2) (-0.0 = 0.0).
-func keyValue(k uint64) float64 {
-	return math.Float64frombits(k ^ ((k>>63 - 1) | signBit))
 }
 
 // bubbleUp is one branch-free bubble sort pass over a (len(a) ≥ 1): the running maximum moves
