@@ -286,3 +286,127 @@ func TestRoundedDecimals(t *testing.T) {
 		}
 	}
 }
+
+// mergeInput concatenates len(lens) ascending runs of lens[r] keys drawn by key from r, and
+// returns the keys and the index where each run starts (a valid starts for mergeRuns: each
+// segment ascending, even where adjacent runs happen to continue each other).
+func mergeInput(lens []int, key func(r *rand.Rand) uint64, r *rand.Rand) (keys []uint64, starts []int) {
+	for _, l := range lens {
+		starts = append(starts, len(keys))
+		run := make([]uint64, l)
+		for i := range run {
+			run[i] = key(r)
+		}
+		slices.Sort(run)
+		keys = append(keys, run...)
+	}
+	return keys, starts
+}
+
+// mergeKeyGens are the key distributions of TestMergeRuns: continuous, few distinct values
+// (long streaks of equal keys), all equal, only the extreme keys 0 and MaxUint64, and a mix
+// of the extremes with ordinary values.
+var mergeKeyGens = []struct {
+	name string
+	key  func(r *rand.Rand) uint64
+}{
+	{"random", func(r *rand.Rand) uint64 { return r.Uint64() }},
+	{"dup3", func(r *rand.Rand) uint64 { return uint64(r.IntN(3)) }},
+	{"dup20", func(r *rand.Rand) uint64 { return javaKey(float64(r.IntN(20))) }},
+	{"allequal", func(r *rand.Rand) uint64 { return 7 }},
+	{"extremes", func(r *rand.Rand) uint64 { return []uint64{0, math.MaxUint64}[r.IntN(2)] }},
+	{"extremesmix", func(r *rand.Rand) uint64 {
+		return []uint64{0, math.MaxUint64, 1, math.MaxUint64 - 1, r.Uint64()}[r.IntN(5)]
+	}},
+}
+
+// mergeShapes returns run-length lists: the shapes Update produces (a one-key tail before one
+// or two level-sized runs, two equal runs), one long and one short run either way round, runs
+// of one key (first, elsewhere, all), and 2 … maxMergeRuns runs of random lengths 1 … 300.
+func mergeShapes(r *rand.Rand) [][]int {
+	shapes := [][]int{
+		{1, 1}, {1, 2}, {2, 1}, {1, 1100}, {1, 1000, 1000}, {1000, 1000}, {1301, 1},
+		{1, 1300}, {1300, 1}, {1300, 3}, {3, 1300}, {1, 1, 1}, {5, 1, 5}, {1, 1, 500},
+		{2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2},
+		{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+		{1, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81},
+	}
+	for runs := 2; runs <= maxMergeRuns; runs++ {
+		for range 8 {
+			lens := make([]int, runs)
+			for i := range lens {
+				lens[i] = 1 + r.IntN(300)
+			}
+			shapes = append(shapes, lens)
+		}
+	}
+	return shapes
+}
+
+// TestMergeRuns is the differential test of mergeRuns against slices.Sort: every shape of
+// mergeShapes with every key distribution, through sortKeys (which finds the runs and counts
+// equal neighbours itself) and through mergeRuns with the construction's run starts and the
+// equal count forced both ways, so that the branch-free (mergeBidir) and the branchy
+// (mergeTwo) merge each see every input.
+func TestMergeRuns(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 1))
+	for _, g := range mergeKeyGens {
+		for _, lens := range mergeShapes(r) {
+			keys, starts := mergeInput(lens, g.key, r)
+			name := fmt.Sprintf("%s/%v", g.name, lens)
+			checkSorted(t, name+"/sortKeys", sortKeys, slices.Clone(keys))
+			for _, equal := range []int{0, len(keys)} { // 0: mergeBidir; n: mergeTwo
+				checkSorted(t, fmt.Sprintf("%s/mergeRuns(equal=%d)", name, equal),
+					func(k, tmp []uint64) []uint64 { return mergeRuns(k, tmp, starts, equal) },
+					slices.Clone(keys))
+			}
+		}
+	}
+}
+
+// TestMergeTwoWays checks both two-run merges on every pair of run lengths 0 … 40 (the bounds
+// of mergeBidir's blocks and its mergeTwo tail), over 1, 2, 5 and 2^64 possible key values.
+func TestMergeTwoWays(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 1))
+	for _, m := range []uint64{1, 2, 5, 0} { // 0: any uint64
+		for la := range 41 {
+			for lb := range 41 {
+				s := make([]uint64, la+lb)
+				for i := range s {
+					s[i] = r.Uint64()
+					if m != 0 {
+						s[i] = math.MaxUint64 - s[i]%m // the top keys, MaxUint64 included
+					}
+				}
+				slices.Sort(s[:la])
+				slices.Sort(s[la:])
+				want := slices.Sorted(slices.Values(s))
+				got := make([]uint64, len(s))
+				mergeBidir(got, s, la)
+				if !slices.Equal(got, want) {
+					t.Fatalf("mergeBidir m=%d la=%d lb=%d: got %v, want %v", m, la, lb, got, want)
+				}
+				clear(got)
+				mergeTwo(got, s[:la], s[la:])
+				if !slices.Equal(got, want) {
+					t.Fatalf("mergeTwo m=%d la=%d lb=%d: got %v, want %v", m, la, lb, got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestMergeRunsAllocs: sorting a level (runs merged) allocates nothing.
+func TestMergeRunsAllocs(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 1))
+	for _, g := range mergeKeyGens {
+		src, _ := mergeInput([]int{1, 650, 650, 300}, g.key, r)
+		keys, tmp := make([]uint64, len(src)), make([]uint64, len(src))
+		if a := testing.AllocsPerRun(20, func() {
+			copy(keys, src)
+			sortKeys(keys, tmp)
+		}); a != 0 {
+			t.Errorf("%s: sortKeys of a level allocates %.1f times per call", g.name, a)
+		}
+	}
+}
