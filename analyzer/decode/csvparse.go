@@ -28,6 +28,12 @@ func ParseCSV(c Chunk, names []string, mem memory.Allocator) (arrow.RecordBatch,
 	ncol := len(names)
 	// Upper bound on records: every record but the last ends with '\n'.
 	rows := bytes.Count(d, []byte{'\n'}) + 1
+	if ncol > 0 && fastCSV && plainCSV(d) {
+		if rec, ok, err := parseFast(d, names, rows-1, mem); ok {
+			return rec, err
+		}
+		// Not for the fast path after all (csvfast.go): the general parser reports why.
+	}
 	cols := make([]*strCol, ncol)
 	per := len(d)/max(ncol, 1) + 16
 	for k := range cols {

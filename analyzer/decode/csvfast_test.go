@@ -1,0 +1,271 @@
+package decode
+
+import (
+	"bytes"
+	"math/bits"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// parseBoth parses c with the fast path allowed and with the general parser only, and fails the
+// test unless both give the same error or batches with the same cells, null counts and Arrow
+// buffers (offsets, bytes and validity bits of every used row). It reports whether parseFast
+// took c (rather than leaving it to the general parser).
+func parseBoth(t *testing.T, c Chunk, names []string) (fast bool) {
+	t.Helper()
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	fastCSV = false
+	want, wantErr := ParseCSV(c, names, mem)
+	fastCSV = true
+	got, gotErr := ParseCSV(c, names, mem)
+	if (wantErr == nil) != (gotErr == nil) || (wantErr != nil && wantErr.Error() != gotErr.Error()) {
+		t.Fatalf("errors differ: general %v, fast %v\ninput %q", wantErr, gotErr, c.Data)
+	}
+	if wantErr != nil {
+		return false
+	}
+	defer want.Release()
+	defer got.Release()
+	if want.NumRows() != got.NumRows() || want.NumCols() != got.NumCols() {
+		t.Fatalf("shape %dx%d, want %dx%d\ninput %q", got.NumRows(), got.NumCols(), want.NumRows(), want.NumCols(), c.Data)
+	}
+	for k := range int(want.NumCols()) {
+		w, g := want.Column(k).(*array.String), got.Column(k).(*array.String)
+		if w.NullN() != g.NullN() {
+			t.Fatalf("column %d: %d nulls, want %d\ninput %q", k, g.NullN(), w.NullN(), c.Data)
+		}
+		for r := range w.Len() {
+			if w.IsNull(r) != g.IsNull(r) || w.Value(r) != g.Value(r) {
+				t.Fatalf("column %d row %d: %q (null %v), want %q (null %v)\ninput %q", k, r, g.Value(r), g.IsNull(r), w.Value(r), w.IsNull(r), c.Data)
+			}
+		}
+		if !bytes.Equal(w.ValueBytes(), g.ValueBytes()) || !sameInt32s(w.ValueOffsets(), g.ValueOffsets()) {
+			t.Fatalf("column %d: value buffers differ\ninput %q", k, c.Data)
+		}
+		if n := w.Len(); w.NullN() > 0 && !sameBits(w.NullBitmapBytes(), g.NullBitmapBytes(), n) {
+			t.Fatalf("column %d: validity bitmaps differ\ninput %q", k, c.Data)
+		}
+	}
+	// Whether parseFast itself took the chunk.
+	if !plainCSV(c.Data) {
+		return false
+	}
+	rec, ok, err := parseFast(c.Data, names, bytes.Count(c.Data, []byte{'\n'}), mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec != nil {
+		rec.Release()
+	}
+	return ok
+}
+
+func sameInt32s(a, b []int32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// sameBits compares the first n bits of two bitmaps.
+func sameBits(a, b []byte, n int) bool {
+	for i := range n {
+		if (a[i>>3]>>(i&7))&1 != (b[i>>3]>>(i&7))&1 {
+			return false
+		}
+	}
+	return true
+}
+
+// randomPlainField returns a CSV field without quotes or carriage returns: empty (null), short or
+// long, ASCII or not, occasionally invalid UTF-8 when bad is set.
+func randomPlainField(r *rand.Rand, bad bool) string {
+	switch r.IntN(12) {
+	case 0:
+		return ""
+	case 1:
+		return strings.Repeat("long-value-", 1+r.IntN(5)) // over 16 bytes: the copy path
+	case 2:
+		return "größe→" + string(rune('a'+r.IntN(26)))
+	case 3:
+		if bad {
+			return "bad\xffbyte"
+		}
+		return "ok"
+	case 4:
+		return " spaced value "
+	default:
+		b := make([]byte, 1+r.IntN(15))
+		for i := range b {
+			b[i] = "0123456789.-eabcxyz"[r.IntN(19)]
+		}
+		return string(b)
+	}
+}
+
+// TestParseFastMatchesGeneral: on random plain tables — empty and long fields, blank lines, a
+// missing final line break, a trailing comma, non-ASCII and invalid UTF-8, records with too few or
+// too many fields — ParseCSV with the fast path builds the same batches as the general parser, or
+// fails with the same error, at table widths from 1 to 40 columns.
+func TestParseFastMatchesGeneral(t *testing.T) {
+	r := rand.New(rand.NewPCG(6, 1))
+	accepted := 0
+	for trial := range 600 {
+		ncol := 1 + r.IntN(8)
+		if trial%10 == 0 {
+			ncol = 20 + r.IntN(21)
+		}
+		names := make([]string, ncol)
+		for k := range names {
+			names[k] = "c" + string(rune('a'+k%26))
+		}
+		bad := trial%7 == 0
+		ragged := trial%11 == 0
+		blank := trial%5 == 0
+		var b bytes.Buffer
+		for range r.IntN(120) {
+			if blank && r.IntN(15) == 0 {
+				b.WriteByte('\n') // a blank line
+			}
+			n := ncol
+			if ragged && r.IntN(20) == 0 {
+				n += r.IntN(3) - 1
+			}
+			for k := range n {
+				if k > 0 {
+					b.WriteByte(',')
+				}
+				b.WriteString(randomPlainField(r, bad))
+			}
+			b.WriteByte('\n')
+		}
+		data := b.Bytes()
+		switch r.IntN(4) {
+		case 0:
+			data = bytes.TrimSuffix(data, []byte{'\n'}) // no final line break
+		case 1:
+			if blank {
+				data = append(data, '\n', '\n') // trailing blank lines
+			}
+		}
+		if parseBoth(t, Chunk{File: "t.csv", Data: data, FirstLine: 3, FirstRecord: 2}, names) {
+			accepted++
+		}
+	}
+	// Most tables are plain and well-formed: the fast path must have handled them.
+	if accepted < 300 {
+		t.Fatalf("fast path accepted %d of 600 tables", accepted)
+	}
+}
+
+// TestParseFastEdges: hand-picked inputs at the fast path's boundaries (block edges, the last
+// partial block, fields ending at the data's end, one column, non-plain input).
+func TestParseFastEdges(t *testing.T) {
+	long := strings.Repeat("x", 70)
+	for _, tc := range []struct {
+		name  string
+		data  string
+		ncol  int
+		plain bool // the fast path must accept it
+	}{
+		{"empty", "", 2, false},
+		{"only blank lines", "\n\n\n", 2, false},
+		{"blank line", "a,b\n\nc,d\n", 2, false},
+		{"leading blank line", "\na,b\n", 2, false},
+		{"one column", "a\nb\nc", 1, true},
+		{"one column, empty values", "a\n \nc\n", 1, true},
+		{"all null", ",\n,\n,", 2, true},
+		{"long fields at the end", "a," + long + "\n" + long + "," + long, 2, true},
+		{"short record at the end", "abc,def\ng,h", 2, true},
+		{"every field length", everyLength(), 3, true},
+		{"one column null", "a\n,\n", 1, false}, // two fields in a one-column table
+		{"trailing comma at end", "a,b\nc,", 2, true},
+		{"no final break", "a,b\nc,d", 2, true},
+		{"separator at byte 63", strings.Repeat("y", 63) + ",z\n", 2, true},
+		{"separator at byte 64", strings.Repeat("y", 64) + ",z\n", 2, true},
+		{"field across blocks", long + "," + long + "\n" + long + ",1\n", 2, true},
+		{"too few fields", "a,b\nc\n", 2, false},
+		{"too many fields", "a,b\nc,d,e\n", 2, false},
+		{"quote", "a,\"b\"\n", 2, false},
+		{"carriage return", "a,b\r\n", 2, false},
+		{"invalid utf-8", "a,\xff\n", 2, false},
+		{"valid utf-8", "ä,€\n", 2, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			names := make([]string, tc.ncol)
+			for k := range names {
+				names[k] = string(rune('a' + k))
+			}
+			if got := parseBoth(t, Chunk{File: "e.csv", Data: []byte(tc.data)}, names); got != tc.plain {
+				t.Fatalf("fast path used: %v, want %v", got, tc.plain)
+			}
+		})
+	}
+}
+
+// everyLength returns a 3-column table whose fields have every length from 0 to 40 bytes, in
+// every column.
+func everyLength() string {
+	var b strings.Builder
+	for l := range 41 {
+		for c := range 3 {
+			if c > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(strings.Repeat(string(rune('a'+(l+c)%26)), (l+c*7)%41))
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// TestSepBits checks the separator map of single words against a byte loop.
+func TestSepBits(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	for range 100000 {
+		var b [8]byte
+		for i := range b {
+			b[i] = ",\nab\x00\xff\x2c\x0a\x8c\x8a"[r.IntN(10)]
+		}
+		w := uint64(0)
+		want := uint64(0)
+		for i := 7; i >= 0; i-- {
+			w = w<<8 | uint64(b[i])
+			if b[i] == ',' || b[i] == '\n' {
+				want |= 1 << i
+			}
+		}
+		if got := sepBits(w); got != want {
+			t.Fatalf("sepBits(% x) = %08b, want %08b", b, got, want)
+		}
+	}
+	if bits.OnesCount64(sepBits(0x2c2c2c2c2c2c2c2c)) != 8 {
+		t.Fatal("all commas")
+	}
+}
+
+// FuzzParseFast: on any chunk, the fast path and the general parser agree (parseBoth).
+//
+//	go test -run '^$' -fuzz FuzzParseFast -fuzztime 60s ./analyzer/decode/
+func FuzzParseFast(f *testing.F) {
+	f.Add([]byte("a,b\n1,2\n\n3,\n"), uint8(2))
+	f.Add([]byte("x\n\ny"), uint8(1))
+	f.Add([]byte(strings.Repeat("1234567,", 20)+"\n"), uint8(21))
+	f.Fuzz(func(t *testing.T, data []byte, ncol uint8) {
+		names := make([]string, 1+int(ncol%64))
+		for k := range names {
+			names[k] = "c"
+		}
+		parseBoth(t, Chunk{File: "f.csv", Data: data, FirstLine: 1, FirstRecord: 1}, names)
+	})
+}
