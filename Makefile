@@ -36,6 +36,7 @@ test: report-assets
 	$(GO) test -count=1 -tags invariants ./stats/...
 	$(GO) test -count=1 -tags invariants -run 'Pool|Housing|SameBytes|Scenario|BadInput' ./analyzer/ ./analyzer/decode/
 	$(GO) test -count=1 -race -short ./analyzer/ ./stats/ ./sidecar/
+	$(GO) test -count=1 -race -run 'ParseFast|CSV' ./analyzer/decode/
 	scripts/ci-image.sh test --skip-if-missing
 
 # bench: kernel benchmarks, then a whole baseline job on a generated 1 GB CSV (MB/s and peak RSS).

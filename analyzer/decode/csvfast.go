@@ -7,6 +7,7 @@ import (
 	"math/bits"
 	"sync"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -180,31 +181,44 @@ func parseFast(d []byte, names []string, lines int, mem memory.Allocator) (rec a
 // fillColumn appends rows r0 … r1-1 of column c to col, which holds rows 0 … r0-1 (r0 a multiple
 // of 8) and has room for all of them plus 16 bytes; rows before rs are safe (see parseFast).
 //
-// The loop over safe rows calls nothing, so that the compiler keeps its state in registers: a
-// field longer than 16 bytes gets only its first 16 there, and the rest in a second loop over the
-// block, which runs only if there was one.
+// The loop over safe rows is the parser's innermost, and does only this: read a field's bounds,
+// move its first 16 bytes with one 16-byte load and store, and write its end offset, all without
+// bounds checks. Checked slicing cost ~40 instructions per field, and anything more in the loop
+// (validity bits, the long-field test) made the compiler keep its state on the stack
+// (BENCHMARKS.md, "CSV fast path"). Every access stays in bounds: parseFast sized seps for rows ×
+// ncol fields and offs for every row; the field starts at least 16 bytes before the end of d (a
+// safe row); the column's buffer has 16 bytes of slack past its exact size. The invariants build
+// checks all of it, and the race detector's checkptr the pointers. Validity bits and the rest of
+// fields longer than 16 bytes are then derived from the offsets (validity).
 func fillColumn(col *strCol, d []byte, seps []int32, ncol, c, r0, rs, r1 int) {
-	data, offs, valid := col.data, col.offs, col.valid
+	data, offs := col.data, col.offs
 	dn := col.dn
 	j := r0*ncol + c
-	long := false
-	var vb byte // validity bits of the current byte
+	if invariants && rs > r0 && ((rs-1)*ncol+c+1 >= len(seps) || rs >= len(offs)) {
+		panic("decode: fast CSV row out of bounds")
+	}
+	src, dst := unsafe.Pointer(unsafe.SliceData(d)), unsafe.Pointer(unsafe.SliceData(data))
+	sb, ob := unsafe.Pointer(unsafe.SliceData(seps)), unsafe.Pointer(unsafe.SliceData(offs))
 	for r := r0; r < rs; r++ {
+		s := int(*(*int32)(unsafe.Add(sb, 4*j))) + 1 // seps[j] + 1
+		e := int(*(*int32)(unsafe.Add(sb, 4*j+4)))   // seps[j+1]
+		j += ncol
+		if invariants && (s+16 > len(d) || dn+16 > len(data)) {
+			panic("decode: fast CSV copy out of bounds")
+		}
+		*(*[2]uint64)(unsafe.Add(dst, dn)) = *(*[2]uint64)(unsafe.Add(src, s))
+		dn += e - s
+		*(*int32)(unsafe.Add(ob, 4*(r+1))) = int32(dn) // offs[r+1]
+	}
+	for r := rs; r < r1; r++ {
 		s, e := int(seps[j])+1, int(seps[j+1])
 		j += ncol
-		l := e - s
-		binary.LittleEndian.PutUint64(data[dn:], binary.LittleEndian.Uint64(d[s:]))
-		binary.LittleEndian.PutUint64(data[dn+8:], binary.LittleEndian.Uint64(d[s+8:]))
-		long = long || l > 16
-		dn += l
+		dn += copy(data[dn:], d[s:e])
 		offs[r+1] = int32(dn)
-		vb |= b2u8(l != 0) << (r & 7)
-		if r&7 == 7 {
-			valid[r>>3] = vb
-			vb = 0
-		}
 	}
-	if long {
+	col.dn, col.n = dn, r1
+	if validity(col, r0, r1) > 16 {
+		// The rest of the long fields among the safe rows (the others were copied whole).
 		j := r0*ncol + c
 		for r := r0; r < rs; r++ {
 			s, e := int(seps[j])+1, int(seps[j+1])
@@ -214,28 +228,37 @@ func fillColumn(col *strCol, d []byte, seps []int32, ncol, c, r0, rs, r1 int) {
 			}
 		}
 	}
-	j = rs*ncol + c
-	for r := rs; r < r1; r++ {
-		s, e := int(seps[j])+1, int(seps[j+1])
-		j += ncol
-		dn += copy(data[dn:], d[s:e])
-		offs[r+1] = int32(dn)
-		vb |= b2u8(e != s) << (r & 7)
-		if r&7 == 7 {
-			valid[r>>3] = vb
-			vb = 0
-		}
-	}
-	if r1&7 != 0 {
-		valid[r1>>3] = vb
-	}
-	// Nulls are the rows without their validity bit.
+}
+
+// validity sets the validity bits of rows r0 … r1-1 of col (r0 a multiple of 8) from their
+// offsets — a row is null when its value is empty — counts the nulls, and returns the longest
+// value's length. Eight rows make a byte, unrolled.
+func validity(col *strCol, r0, r1 int) (longest int32) {
+	offs, valid := col.offs, col.valid
 	set := 0
-	for _, b := range valid[r0>>3 : (r1+7)>>3] {
+	r := r0
+	for ; r+8 <= r1; r += 8 {
+		o := (*[9]int32)(offs[r : r+9])
+		l0, l1, l2, l3 := o[1]-o[0], o[2]-o[1], o[3]-o[2], o[4]-o[3]
+		l4, l5, l6, l7 := o[5]-o[4], o[6]-o[5], o[7]-o[6], o[8]-o[7]
+		b := b2u8(l0 != 0) | b2u8(l1 != 0)<<1 | b2u8(l2 != 0)<<2 | b2u8(l3 != 0)<<3 |
+			b2u8(l4 != 0)<<4 | b2u8(l5 != 0)<<5 | b2u8(l6 != 0)<<6 | b2u8(l7 != 0)<<7
+		longest = max(longest, l0, l1, l2, l3, l4, l5, l6, l7)
+		valid[r>>3] = b
 		set += bits.OnesCount8(b)
 	}
-	col.dn, col.n = dn, r1
+	if r < r1 {
+		var b byte
+		for k := 0; r+k < r1; k++ {
+			l := offs[r+k+1] - offs[r+k]
+			longest = max(longest, l)
+			b |= b2u8(l != 0) << k
+		}
+		valid[r>>3] = b
+		set += bits.OnesCount8(b)
+	}
 	col.nulls += r1 - r0 - set
+	return longest
 }
 
 // b2u8 is 1 for true, 0 for false (compiled to a SETcc, no branch).

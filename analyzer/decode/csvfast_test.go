@@ -188,6 +188,8 @@ func TestParseFastEdges(t *testing.T) {
 		{"long fields at the end", "a," + long + "\n" + long + "," + long, 2, true},
 		{"short record at the end", "abc,def\ng,h", 2, true},
 		{"every field length", everyLength(), 3, true},
+		{"longest field 17 bytes", "a," + strings.Repeat("q", 17) + "\nb,c\n" + strings.Repeat("z", 40) + ",d\n", 2, true},
+		{"longest field 16 bytes", "a," + strings.Repeat("q", 16) + "\nb,c\n" + strings.Repeat("z", 40) + ",d\n", 2, true},
 		{"one column null", "a\n,\n", 1, false}, // two fields in a one-column table
 		{"trailing comma at end", "a,b\nc,", 2, true},
 		{"no final break", "a,b\nc,d", 2, true},
