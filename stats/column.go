@@ -64,12 +64,19 @@ type numeric struct {
 	sum      float64
 	moments  Moments
 	min, max float64 // true extremes
-	// stateMin/stateMax are the KLL aggregation state's extremes, which start at Int.MaxValue and
-	// Int.MinValue (StatefulKLLSketch.initialize) and drive the bucket bounds.
-	stateMin, stateMax float64
-	sketch             *kll.Sketch
-	sizeHint           int // values in the array being added: level 0's first size (add)
+	sketch   *kll.Sketch
+	sizeHint int // values in the array being added: level 0's first size (add)
 }
+
+// stateMin and stateMax are the KLL aggregation state's extremes, which start at Int.MaxValue and
+// Int.MinValue (StatefulKLLSketch.initialize), take every value in and drive the bucket bounds.
+// They need not be tracked per value: the start value is a finite number, which never wins
+// against NaN or -Inf (+Inf for the maximum), and among the other values min is an ordinary,
+// associative minimum, so folding it in at the end gives what folding it in first gives, whatever
+// the order and grouping of the values and the operations (built-in min/max per value,
+// math.Min/Max where profiles merge). TestMinMaxJavaSemantics checks it against the tracked state.
+func (n *numeric) stateMin() float64 { return min(kllStateMin, n.min) }
+func (n *numeric) stateMax() float64 { return max(kllStateMax, n.max) }
 
 // Spark's StatefulKLLSketch initial state: Int.MaxValue.toDouble / Int.MinValue.toDouble.
 const (
@@ -78,7 +85,7 @@ const (
 )
 
 func newNumeric() numeric {
-	return numeric{min: math.Inf(1), max: math.Inf(-1), stateMin: kllStateMin, stateMax: kllStateMax}
+	return numeric{min: math.Inf(1), max: math.Inf(-1)}
 }
 
 func (n *numeric) add(x float64) {
@@ -95,8 +102,6 @@ func (n *numeric) add(x float64) {
 	// and math.Min/Max, but compile inline (TestMinMaxJavaSemantics).
 	n.min = min(n.min, x)
 	n.max = max(n.max, x)
-	n.stateMin = min(n.stateMin, x)
-	n.stateMax = max(n.stateMax, x)
 	n.sketch.Update(x)
 }
 
@@ -107,8 +112,6 @@ func (n *numeric) merge(o *numeric) {
 	n.moments.Merge(o.moments)
 	n.min = math.Min(n.min, o.min)
 	n.max = math.Max(n.max, o.max)
-	n.stateMin = math.Min(n.stateMin, o.stateMin)
-	n.stateMax = math.Max(n.stateMax, o.stateMax)
 	if n.sketch == nil {
 		n.sketch = kll.New()
 	}

@@ -46,8 +46,8 @@ func sameColumn(a, b *Column) string {
 		return fmt.Sprintf("tracked %v vs %v", a.tracked, b.tracked)
 	}
 	na, nb := &a.num, &b.num
-	fa := []float64{float64(na.count), na.sum, na.moments.N, na.moments.Avg, na.moments.M2, na.min, na.max, na.stateMin, na.stateMax}
-	fb := []float64{float64(nb.count), nb.sum, nb.moments.N, nb.moments.Avg, nb.moments.M2, nb.min, nb.max, nb.stateMin, nb.stateMax}
+	fa := []float64{float64(na.count), na.sum, na.moments.N, na.moments.Avg, na.moments.M2, na.min, na.max, na.stateMin(), na.stateMax()}
+	fb := []float64{float64(nb.count), nb.sum, nb.moments.N, nb.moments.Avg, nb.moments.M2, nb.min, nb.max, nb.stateMin(), nb.stateMax()}
 	for i := range fa {
 		if math.Float64bits(fa[i]) != math.Float64bits(fb[i]) {
 			return fmt.Sprintf("numeric field %d: %v vs %v", i, fa[i], fb[i])
@@ -164,11 +164,45 @@ func TestMinMaxJavaSemantics(t *testing.T) {
 			wmin, wmax = math.Min(wmin, x), math.Max(wmax, x)
 			smin, smax = math.Min(smin, x), math.Max(smax, x)
 		}
-		got := []float64{n.min, n.max, n.stateMin, n.stateMax}
+		got := []float64{n.min, n.max, n.stateMin(), n.stateMax()}
 		want := []float64{wmin, wmax, smin, smax}
 		for i := range got {
 			if math.Float64bits(got[i]) != math.Float64bits(want[i]) && !(math.IsNaN(got[i]) && math.IsNaN(want[i])) {
 				t.Errorf("%v: field %d = %v, math.Min/Max give %v", xs, i, got[i], want[i])
+			}
+		}
+	}
+	// The KLL state's extremes are derived from min and max (numeric.stateMin): against the
+	// state tracked value by value from Int.MinValue/MaxValue with the same operations (the
+	// built-in min/max per value, math.Min/Max where two parts merge), on random values near the
+	// start values, zeros of both signs, infinities and NaN, split into two merged parts.
+	r := rand.New(rand.NewPCG(4, 4))
+	pick := []float64{0, negZero, math.NaN(), math.Inf(1), math.Inf(-1), kllStateMin, kllStateMax,
+		kllStateMin + 1, kllStateMax - 1, kllStateMin - 1, kllStateMax + 1, 1.5, -7}
+	for range 20000 {
+		xs := make([]float64, 1+r.IntN(6))
+		for i := range xs {
+			xs[i] = pick[r.IntN(len(pick))]
+		}
+		a, b := newNumeric(), newNumeric()
+		cut := r.IntN(len(xs) + 1)
+		var part [2][2]float64 // per part: tracked state min, max
+		for p := range part {
+			part[p] = [2]float64{kllStateMin, kllStateMax}
+		}
+		for i, x := range xs {
+			p := 0
+			if i >= cut {
+				p = 1
+			}
+			part[p][0], part[p][1] = min(part[p][0], x), max(part[p][1], x)
+			[]*numeric{&a, &b}[p].add(x)
+		}
+		smin, smax := math.Min(part[0][0], part[1][0]), math.Max(part[0][1], part[1][1])
+		a.merge(&b)
+		for _, c := range [][2]float64{{a.stateMin(), smin}, {a.stateMax(), smax}} {
+			if math.Float64bits(c[0]) != math.Float64bits(c[1]) && !(math.IsNaN(c[0]) && math.IsNaN(c[1])) {
+				t.Fatalf("%v (merged at %d): state extremes %v, %v; tracked %v, %v", xs, cut, a.stateMin(), a.stateMax(), smin, smax)
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package stats
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -81,7 +82,7 @@ func (c *Column) appendBinary(b []byte) ([]byte, error) {
 	b = wire.AppendBytes(b, h)
 	n := &c.num
 	b = wire.AppendVarint(b, n.count)
-	for _, x := range [...]float64{n.sum, n.moments.N, n.moments.Avg, n.moments.M2, n.min, n.max, n.stateMin, n.stateMax} {
+	for _, x := range [...]float64{n.sum, n.moments.N, n.moments.Avg, n.moments.M2, n.min, n.max, n.stateMin(), n.stateMax()} {
 		b = wire.AppendFloat64(b, x)
 	}
 	if n.sketch != nil {
@@ -181,11 +182,15 @@ func (p *Profile) decodeColumn(r *wire.Reader, rows int64) *Column {
 	}
 	n := &c.num
 	n.count = r.NonNegative("numeric count")
-	for _, x := range [...]*float64{&n.sum, &n.moments.N, &n.moments.Avg, &n.moments.M2, &n.min, &n.max, &n.stateMin, &n.stateMax} {
+	var stateMin, stateMax float64 // written for format compatibility; derived from min and max
+	for _, x := range [...]*float64{&n.sum, &n.moments.N, &n.moments.Avg, &n.moments.M2, &n.min, &n.max, &stateMin, &stateMax} {
 		*x = r.Float64()
 	}
 	if r.Err() != nil {
 		return c
+	}
+	if !sameFloat(stateMin, n.stateMin()) || !sameFloat(stateMax, n.stateMax()) {
+		r.Fail("column %q: KLL state extremes %v, %v disagree with min %v, max %v", c.Name, stateMin, stateMax, n.min, n.max)
 	}
 	numeric := c.Kinds[dtype.Fractional] + c.Kinds[dtype.Integral]
 	if n.count > numeric || n.moments.N != float64(n.count) {
@@ -255,4 +260,9 @@ func (p *Profile) decodeColumn(r *wire.Reader, rows int64) *Column {
 		}
 	}
 	return c
+}
+
+// sameFloat reports whether a and b are the same value: equal bits, or both NaN.
+func sameFloat(a, b float64) bool {
+	return math.Float64bits(a) == math.Float64bits(b) || (a != a && b != b)
 }

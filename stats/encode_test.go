@@ -1,12 +1,15 @@
 package stats
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -204,6 +207,18 @@ func TestProfileDecodeRejects(t *testing.T) {
 		if !errors.Is(err, wire.ErrCorrupt) {
 			t.Errorf("%s: error %v, want wire.ErrCorrupt", name, err)
 		}
+	}
+	// KLL state extremes that disagree with min and max (numeric.stateMin): a column without
+	// numeric values stores Int.MaxValue as its state minimum; make it 1.
+	intMax := binary.LittleEndian.AppendUint64(nil, math.Float64bits(kllStateMin))
+	at := bytes.Index(good, intMax)
+	if at < 0 {
+		t.Fatal("no state minimum in the encoding")
+	}
+	bad := slices.Clone(good)
+	binary.LittleEndian.PutUint64(bad[at:], math.Float64bits(1))
+	if _, err := decodeAs(p, bad); !errors.Is(err, wire.ErrCorrupt) || !strings.Contains(err.Error(), "state extremes") {
+		t.Errorf("state extremes: error %v, want wire.ErrCorrupt naming them", err)
 	}
 	// Tracked counts need the tracked set: decoding without it fails.
 	if err := NewProfile().UnmarshalBinary(good); !errors.Is(err, wire.ErrCorrupt) {

@@ -201,7 +201,7 @@ func (c *Column) finish(rows int64) Feature {
 		if n.sketch != nil {
 			f.Sketch.Merge(n.sketch)
 		}
-		f.Buckets = f.Sketch.Buckets(n.stateMin, n.stateMax, NumBuckets)
+		f.Buckets = f.Sketch.Buckets(n.stateMin(), n.stateMax(), NumBuckets)
 		return f
 	}
 	if f.Distinct <= CardinalityThreshold && !c.catsOff {
