@@ -34,7 +34,7 @@ test: report-assets
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -tags invariants ./stats/...
-	$(GO) test -count=1 -tags invariants -run 'Pool|Housing|SameBytes|Scenario|BadInput' ./analyzer/ ./analyzer/decode/
+	$(GO) test -count=1 -tags invariants -run 'Pool|Housing|SameBytes|Scenario|BadInput|ParseFast' ./analyzer/ ./analyzer/decode/
 	$(GO) test -count=1 -race -short ./analyzer/ ./stats/ ./sidecar/
 	$(GO) test -count=1 -race -run 'ParseFast|CSV' ./analyzer/decode/
 	scripts/ci-image.sh test --skip-if-missing
