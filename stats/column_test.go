@@ -185,23 +185,21 @@ func TestMinMaxJavaSemantics(t *testing.T) {
 			xs[i] = pick[r.IntN(len(pick))]
 		}
 		a, b := newNumeric(), newNumeric()
+		parts := [2]*numeric{&a, &b}
 		cut := r.IntN(len(xs) + 1)
-		var part [2][2]float64 // per part: tracked state min, max
-		for p := range part {
-			part[p] = [2]float64{kllStateMin, kllStateMax}
-		}
+		state := [2][2]float64{{kllStateMin, kllStateMax}, {kllStateMin, kllStateMax}} // per part: min, max
 		for i, x := range xs {
 			p := 0
 			if i >= cut {
 				p = 1
 			}
-			part[p][0], part[p][1] = min(part[p][0], x), max(part[p][1], x)
-			[]*numeric{&a, &b}[p].add(x)
+			state[p][0], state[p][1] = min(state[p][0], x), max(state[p][1], x)
+			parts[p].add(x)
 		}
-		smin, smax := math.Min(part[0][0], part[1][0]), math.Max(part[0][1], part[1][1])
+		smin, smax := math.Min(state[0][0], state[1][0]), math.Max(state[0][1], state[1][1])
 		a.merge(&b)
 		for _, c := range [][2]float64{{a.stateMin(), smin}, {a.stateMax(), smax}} {
-			if math.Float64bits(c[0]) != math.Float64bits(c[1]) && !(math.IsNaN(c[0]) && math.IsNaN(c[1])) {
+			if !sameFloat(c[0], c[1]) {
 				t.Fatalf("%v (merged at %d): state extremes %v, %v; tracked %v, %v", xs, cut, a.stateMin(), a.stateMax(), smin, smax)
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math/bits"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -44,7 +45,7 @@ func parseBoth(t *testing.T, c Chunk, names []string) (fast bool) {
 				t.Fatalf("column %d row %d: %q (null %v), want %q (null %v)\ninput %q", k, r, g.Value(r), g.IsNull(r), w.Value(r), w.IsNull(r), c.Data)
 			}
 		}
-		if !bytes.Equal(w.ValueBytes(), g.ValueBytes()) || !sameInt32s(w.ValueOffsets(), g.ValueOffsets()) {
+		if !bytes.Equal(w.ValueBytes(), g.ValueBytes()) || !slices.Equal(w.ValueOffsets(), g.ValueOffsets()) {
 			t.Fatalf("column %d: value buffers differ\ninput %q", k, c.Data)
 		}
 		if n := w.Len(); w.NullN() > 0 && !sameBits(w.NullBitmapBytes(), g.NullBitmapBytes(), n) {
@@ -63,18 +64,6 @@ func parseBoth(t *testing.T, c Chunk, names []string) (fast bool) {
 		rec.Release()
 	}
 	return ok
-}
-
-func sameInt32s(a, b []int32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // sameBits compares the first n bits of two bitmaps.

@@ -27,7 +27,10 @@ func ParseCSV(c Chunk, names []string, mem memory.Allocator) (arrow.RecordBatch,
 	d := c.Data
 	ncol := len(names)
 	// Upper bound on records: every record but the last ends with '\n'.
-	rows := bytes.Count(d, []byte{'\n'}) + 1
+	rows := c.lines
+	if rows == 0 {
+		rows = bytes.Count(d, []byte{'\n'}) + 1
+	}
 	if ncol > 0 && fastCSV && plainCSV(d) {
 		if rec, ok, err := parseFast(d, names, rows-1, mem); ok {
 			return rec, err

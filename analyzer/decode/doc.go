@@ -158,8 +158,11 @@ type Chunk struct {
 	FirstLine   int64  // 1-based line number of Data[0] in the file
 	FirstRecord int64  // 1-based record number of the first record in Data
 
-	buf  []byte // the pooled allocation Data lies in (nil: not pooled)
-	pool *Pool
+	// lines is the number of line breaks in Data plus one, counted by the splitter that cut it;
+	// 0 when unknown (a Chunk made by hand), and ParseCSV counts them itself.
+	lines int
+	buf   []byte // the pooled allocation Data lies in (nil: not pooled)
+	pool  *Pool
 }
 
 // Release gives the chunk's buffer back to the Pool its splitter drew it from (CSVOptions.Pool), for

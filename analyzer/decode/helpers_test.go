@@ -72,6 +72,9 @@ func readCSV(t testing.TB, file string, r io.Reader, opts CSVOptions) (csvResult
 		if n := len(res.rows); c.FirstRecord != int64(n)+1 {
 			t.Fatalf("chunk %d FirstRecord %d, want %d", c.Index, c.FirstRecord, n+1)
 		}
+		if want := bytes.Count(c.Data, []byte{'\n'}) + 1; c.lines != want {
+			t.Fatalf("chunk %d: lines %d, want %d (its line breaks + 1)", c.Index, c.lines, want)
+		}
 		res.chunks = append(res.chunks, c)
 		rec, err := ParseCSV(c, res.cols, mem)
 		if err != nil {

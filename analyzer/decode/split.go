@@ -199,7 +199,9 @@ func (s *splitter) next() (Chunk, error) {
 	}
 	if s.record > rec0 {
 		c.Data = s.buf[:pos:pos]
-		s.line += int64(bytes.Count(c.Data, []byte{'\n'}))
+		nl := bytes.Count(c.Data, []byte{'\n'})
+		c.lines = nl + 1
+		s.line += int64(nl)
 		s.off += int64(pos)
 		// Hand the consumed bytes to the chunk and keep the tail in a fresh buffer.
 		c.buf, c.pool = s.whole, s.pool
