@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -220,15 +221,28 @@ func TestParallelParse(t *testing.T) {
 	}
 }
 
-// TestCSVLines checks the word-at-a-time line counter against a byte loop.
-func TestCSVLines(t *testing.T) {
+// TestCSVLines checks the bitmap line counter against a byte loop, with each byteMasks
+// implementation, on inputs short and long enough to cross blocks and windows (4 KiB).
+func TestCSVLines(t *testing.T) { maskImpls(t, testCSVLines) }
+
+func testCSVLines(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(1, 1))
-	for range 2000 {
-		b := make([]byte, 1+rnd.IntN(40))
-		for k := range b {
-			b[k] = "\n\r\x0ba"[rnd.IntN(4)] // \x0b: one above '\n', the classic false positive
+	for trial := range 3000 {
+		n := 1 + rnd.IntN(40)
+		if trial%10 == 0 {
+			n = 1 + rnd.IntN(3*4096)
 		}
-		b[len(b)-1] = '\n'
+		alphabet := "\n\r\x0ba" // \x0b: one above '\n', the classic false positive
+		if trial%3 == 0 {
+			alphabet = "\n\x0bab" // no carriage return
+		}
+		b := make([]byte, n)
+		for k := range b {
+			b[k] = alphabet[rnd.IntN(4)]
+		}
+		if trial%2 == 0 {
+			b[len(b)-1] = '\n'
+		}
 		wantLines, wantBlank := 0, 0
 		for k, c := range b {
 			start := k == 0 || b[k-1] == '\n'
@@ -239,8 +253,9 @@ func TestCSVLines(t *testing.T) {
 				wantLines++
 			}
 		}
-		if lines, blank := csvLines(b); lines != wantLines || blank != wantBlank {
-			t.Fatalf("csvLines(%q) = %d, %d; want %d, %d", b, lines, blank, wantLines, wantBlank)
+		wantCR := bytes.IndexByte(b, '\r') >= 0
+		if lines, blank, cr := csvLines(b); lines != wantLines || blank != wantBlank || cr != wantCR {
+			t.Fatalf("csvLines(%q) = %d, %d, %v; want %d, %d, %v", b, lines, blank, cr, wantLines, wantBlank, wantCR)
 		}
 	}
 }

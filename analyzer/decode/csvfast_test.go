@@ -2,7 +2,7 @@ package decode
 
 import (
 	"bytes"
-	"math/bits"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -106,7 +106,9 @@ func randomPlainField(r *rand.Rand, bad bool) string {
 // missing final line break, a trailing comma, non-ASCII and invalid UTF-8, records with too few or
 // too many fields — ParseCSV with the fast path builds the same batches as the general parser, or
 // fails with the same error, at table widths from 1 to 40 columns.
-func TestParseFastMatchesGeneral(t *testing.T) {
+func TestParseFastMatchesGeneral(t *testing.T) { maskImpls(t, testParseFastMatchesGeneral) }
+
+func testParseFastMatchesGeneral(t *testing.T) {
 	r := rand.New(rand.NewPCG(6, 1))
 	accepted := 0
 	for trial := range 600 {
@@ -159,7 +161,9 @@ func TestParseFastMatchesGeneral(t *testing.T) {
 
 // TestParseFastEdges: hand-picked inputs at the fast path's boundaries (block edges, the last
 // partial block, fields ending at the data's end, one column, non-plain input).
-func TestParseFastEdges(t *testing.T) {
+func TestParseFastEdges(t *testing.T) { maskImpls(t, testParseFastEdges) }
+
+func testParseFastEdges(t *testing.T) {
 	long := strings.Repeat("x", 70)
 	for _, tc := range []struct {
 		name  string
@@ -191,6 +195,11 @@ func TestParseFastEdges(t *testing.T) {
 		{"carriage return", "a,b\r\n", 2, false},
 		{"invalid utf-8", "a,\xff\n", 2, false},
 		{"valid utf-8", "ä,€\n", 2, true},
+		// Past the first byteMasks window (4 KiB), and in the zero-padded last block.
+		{"invalid utf-8 in a later window", strings.Repeat("a,b\n", 1100) + "\xff,c\n", 2, false},
+		{"valid utf-8 in a later window", strings.Repeat("a,b\n", 1100) + "ä,c\n", 2, true},
+		{"invalid utf-8 in the last block", strings.Repeat("a,b\n", 1024) + "c,\xff", 2, false},
+		{"separator at byte 4096", strings.Repeat("y", 4096) + ",z\n", 2, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			names := make([]string, tc.ncol)
@@ -220,31 +229,6 @@ func everyLength() string {
 	return b.String()
 }
 
-// TestSepBits checks the separator map of single words against a byte loop.
-func TestSepBits(t *testing.T) {
-	r := rand.New(rand.NewPCG(7, 7))
-	for range 100000 {
-		var b [8]byte
-		for i := range b {
-			b[i] = ",\nab\x00\xff\x2c\x0a\x8c\x8a"[r.IntN(10)]
-		}
-		w := uint64(0)
-		want := uint64(0)
-		for i := 7; i >= 0; i-- {
-			w = w<<8 | uint64(b[i])
-			if b[i] == ',' || b[i] == '\n' {
-				want |= 1 << i
-			}
-		}
-		if got := sepBits(w); got != want {
-			t.Fatalf("sepBits(% x) = %08b, want %08b", b, got, want)
-		}
-	}
-	if bits.OnesCount64(sepBits(0x2c2c2c2c2c2c2c2c)) != 8 {
-		t.Fatal("all commas")
-	}
-}
-
 // FuzzParseFast: on any chunk, the fast path and the general parser agree (parseBoth).
 //
 //	go test -run '^$' -fuzz FuzzParseFast -fuzztime 60s ./analyzer/decode/
@@ -259,4 +243,43 @@ func FuzzParseFast(f *testing.F) {
 		}
 		parseBoth(t, Chunk{File: "f.csv", Data: data, FirstLine: 1, FirstRecord: 1}, names)
 	})
+}
+
+// TestSplitterMarksPlainChunks: the CSV splitter marks the chunks it proved plain (Chunk.plain),
+// so that ParseCSV skips its own search: every chunk of a table without quotes and carriage
+// returns, none of a CRLF table, and, in a table with one quoted field, every chunk but the one
+// holding it. readCSV also checks that no chunk is marked plain that is not (quotes would then
+// reach the fast path), for every test that splits.
+func TestSplitterMarksPlainChunks(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("a,b,c\n")
+	for r := range 3000 {
+		fmt.Fprintf(&b, "%d,x%d,%d.5\n", r, r%7, r*3)
+	}
+	plain := b.String()
+	quoted := strings.Replace(plain, "1500,x2,", `1500,"x,2",`, 1)
+	for _, tc := range []struct {
+		name string
+		data string
+		want func(c Chunk) bool
+	}{
+		{"plain", plain, func(Chunk) bool { return true }},
+		{"crlf", strings.ReplaceAll(plain, "\n", "\r\n"), func(Chunk) bool { return false }},
+		{"one quote", quoted, func(c Chunk) bool { return !bytes.Contains(c.Data, []byte{'"'}) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := readCSV(t, "p.csv", strings.NewReader(tc.data), CSVOptions{Header: true, ChunkSize: 4096})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range res.chunks {
+				if want := tc.want(c); c.plain != want {
+					t.Fatalf("chunk %d: plain %v, want %v", c.Index, c.plain, want)
+				}
+			}
+			if n := len(res.chunks); n < 10 {
+				t.Fatalf("%d chunks: the table should span many", n)
+			}
+		})
+	}
 }

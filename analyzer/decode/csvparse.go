@@ -31,7 +31,7 @@ func ParseCSV(c Chunk, names []string, mem memory.Allocator) (arrow.RecordBatch,
 	if rows == 0 {
 		rows = bytes.Count(d, []byte{'\n'}) + 1
 	}
-	if ncol > 0 && fastCSV && plainCSV(d) {
+	if ncol > 0 && fastCSV && plainChunk(&c) {
 		if rec, ok, err := parseFast(d, names, rows-1, mem); ok {
 			return rec, err
 		}

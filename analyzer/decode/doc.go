@@ -161,6 +161,10 @@ type Chunk struct {
 	// lines is the number of line breaks in Data plus one, counted by the splitter that cut it;
 	// 0 when unknown (a Chunk made by hand), and ParseCSV counts them itself.
 	lines int
+	// plain is set by a CSV splitter that saw every byte of Data in bulk (no quote) and no
+	// carriage return: ParseCSV may take the fast path without searching Data for them again.
+	// Unset says nothing (a final record without a line break, a hand-made chunk).
+	plain bool
 	buf   []byte // the pooled allocation Data lies in (nil: not pooled)
 	pool  *Pool
 }

@@ -75,6 +75,9 @@ func readCSV(t testing.TB, file string, r io.Reader, opts CSVOptions) (csvResult
 		if want := bytes.Count(c.Data, []byte{'\n'}) + 1; c.lines != want {
 			t.Fatalf("chunk %d: lines %d, want %d (its line breaks + 1)", c.Index, c.lines, want)
 		}
+		if c.plain && !plainCSV(c.Data) {
+			t.Fatalf("chunk %d: marked plain, but holds a quote or a carriage return", c.Index)
+		}
 		res.chunks = append(res.chunks, c)
 		rec, err := ParseCSV(c, res.cols, mem)
 		if err != nil {

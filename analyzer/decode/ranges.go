@@ -57,8 +57,10 @@ func (s *splitter) skipTo(to int64) error {
 		pos := 0
 		s.fill(int(min(lim-s.off, DefaultMaxRecordSize)) + s.step)
 		for s.off+int64(pos) < lim {
-			if s.plainCSV && s.bulk(&pos, int(lim-s.off)) {
-				continue
+			if s.plainCSV {
+				if _, _, ok := s.bulk(&pos, int(lim-s.off)); ok {
+					continue
+				}
 			}
 			end, blank, ok, err := s.nextRecord(pos)
 			if err != nil {

@@ -2,7 +2,6 @@ package decode
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -169,6 +168,9 @@ func (s *splitter) next() (Chunk, error) {
 	pos, rec0 := 0, s.record // s.record is kept current: errors number the record s.record+1
 	var err error
 	done := false
+	// nl counts the line breaks of the chunk; plain stays set while every byte of it went through
+	// bulk without a carriage return (Chunk.plain).
+	nl, plain := 0, s.plainCSV
 	for !done && s.record == rec0 && err == nil {
 		limit := ((s.off+int64(pos))/s.size + 1) * s.size // records starting before limit belong here
 		if s.end > 0 {
@@ -179,8 +181,12 @@ func (s *splitter) next() (Chunk, error) {
 		}
 		s.fill(pos + int(min(limit-s.off-int64(pos), DefaultMaxRecordSize)) + s.step)
 		for s.off+int64(pos) < limit {
-			if s.plainCSV && s.bulk(&pos, int(limit-s.off)) {
-				continue
+			if s.plainCSV {
+				if n, cr, ok := s.bulk(&pos, int(limit-s.off)); ok {
+					nl += n
+					plain = plain && !cr
+					continue
+				}
 			}
 			end, blank, ok, rerr := s.nextRecord(pos)
 			if rerr != nil {
@@ -191,6 +197,8 @@ func (s *splitter) next() (Chunk, error) {
 				done = true
 				break
 			}
+			plain = false
+			nl += bytes.Count(s.buf[pos:end], []byte{'\n'})
 			pos = end
 			if !blank {
 				s.record++
@@ -199,8 +207,7 @@ func (s *splitter) next() (Chunk, error) {
 	}
 	if s.record > rec0 {
 		c.Data = s.buf[:pos:pos]
-		nl := bytes.Count(c.Data, []byte{'\n'})
-		c.lines = nl + 1
+		c.lines, c.plain = nl+1, plain
 		s.line += int64(nl)
 		s.off += int64(pos)
 		// Hand the consumed bytes to the chunk and keep the tail in a fresh buffer.
@@ -223,8 +230,9 @@ func (s *splitter) next() (Chunk, error) {
 // boundary at or after lim; counting records is then counting lines and blank lines, with SIMD
 // byte searches instead of a call per record. The record holding the quote, and a last line not yet
 // terminated in the buffer, are left to the record scanner, so the boundaries are the same as
-// record by record. It reports whether pos moved.
-func (s *splitter) bulk(pos *int, lim int) bool {
+// record by record. It reports whether pos moved and, if so, how many line breaks it passed and
+// whether a carriage return was among the bytes.
+func (s *splitter) bulk(pos *int, lim int) (lines int, cr, ok bool) {
 	d, p := s.buf, *pos
 	zone := len(d) // d[p:zone] holds no quote
 	if q := bytes.IndexByte(d[p:], '"'); q >= 0 {
@@ -239,56 +247,42 @@ func (s *splitter) bulk(pos *int, lim int) bool {
 	if end < 0 {
 		ls := bytes.LastIndexByte(d[p:zone], '\n')
 		if ls < 0 {
-			return false
+			return 0, false, false
 		}
 		end = p + ls + 1
 	}
 	if end-p > s.maxRecord {
-		return false // a line might be too long: let the record scanner measure each
+		return 0, false, false // a line might be too long: let the record scanner measure each
 	}
-	lines, blank := csvLines(d[p:end])
+	lines, blank, cr := csvLines(d[p:end])
 	s.record += int64(lines - blank)
 	*pos = end
-	return true
+	return lines, cr, true
 }
 
 // csvLines counts the '\n'-terminated lines of b and, among them, the blank ones (LF or CRLF
-// alone), eight bytes at a time: bytes.Index("\n\n") would cost a call per line.
-func csvLines(b []byte) (lines, blank int) {
-	if b[0] == '\n' || (b[0] == '\r' && len(b) > 1 && b[1] == '\n') {
-		blank++
-	}
-	i := 0
-	for ; i+8 <= len(b); i += 8 {
-		m := exactByte(binary.LittleEndian.Uint64(b[i:]), '\n')
-		lines += bits.OnesCount64(m)
-		for ; m != 0; m &= m - 1 {
-			if k := i + bits.TrailingZeros64(m)>>3; blankAfter(b, k) {
-				blank++
-			}
+// alone), and reports whether b holds a carriage return, from the bitmaps of b's line feeds and carriage returns (maskWindows): a line feed at
+// p ends a blank line when the byte before it is a line feed, or a carriage return preceded by
+// one; the start of b counts as a line feed. No branch per line: bytes.Index("\n\n") would
+// cost a call per line, a byte loop a branch per byte.
+func csvLines(b []byte) (lines, blank int, cr bool) {
+	// prevLF and prevCR are the bitmaps of the block before; a line feed at position -1.
+	prevLF, prevCR := uint64(1)<<63, uint64(0)
+	var crs uint64
+	sc := newMaskScanner(b, '\n', '\r')
+	for lfm, crm := sc.next(); lfm != nil; lfm, crm = sc.next() {
+		for k, l := range lfm {
+			c := crm[k]
+			crs |= c
+			l1 := l<<1 | prevLF>>63 // the byte before is a line feed
+			c1 := c<<1 | prevCR>>63 // … a carriage return
+			l2 := l<<2 | prevLF>>62 // the byte two before is a line feed
+			lines += bits.OnesCount64(l)
+			blank += bits.OnesCount64(l & (l1 | c1&l2))
+			prevLF, prevCR = l, c
 		}
 	}
-	for ; i < len(b); i++ {
-		if b[i] == '\n' {
-			lines++
-			if blankAfter(b, i) {
-				blank++
-			}
-		}
-	}
-	return lines, blank
-}
-
-// blankAfter reports whether the line after the '\n' at b[k] is blank and ends within b.
-func blankAfter(b []byte, k int) bool {
-	return k+1 < len(b) && (b[k+1] == '\n' || (b[k+1] == '\r' && k+2 < len(b) && b[k+2] == '\n'))
-}
-
-// exactByte returns w with the high bit set in exactly the bytes equal to c.
-func exactByte(w uint64, c byte) uint64 {
-	const lows = 0x7F7F7F7F7F7F7F7F
-	x := w ^ (0x0101010101010101 * uint64(c))
-	return ^((x&lows + lows) | x | lows)
+	return lines, blank, crs != 0
 }
 
 // CSVOptions configures CSV reading. The zero value reads without a header, with the defaults.
