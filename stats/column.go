@@ -92,8 +92,7 @@ func (n *numeric) add(x float64) {
 	if n.sketch == nil {
 		// Level 0 sized for the array at once: a short array (a chunk of wide data holds a few
 		// hundred rows) would otherwise grow it by doubling from kll's initial 256 items.
-		n.sketch = kll.New()
-		n.sketch.Reserve(n.sizeHint)
+		n.sketch = kll.NewReserved(n.sizeHint)
 	}
 	n.count++
 	n.sum += x

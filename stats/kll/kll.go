@@ -42,8 +42,9 @@ type level struct {
 // offset of the KLL paper (Karnin, Lang, Liberty, FOCS 2016) is replaced by an offset that
 // alternates every second compaction of a level, exactly as Deequ does.
 //
-// A Sketch is not safe for concurrent use. The zero value is not usable: call New,
-// NewWithParams or FromLevels.
+// A Sketch is not safe for concurrent use, and must not be copied by value (a copy would share
+// the first level, which lives inside the struct). The zero value is not usable: call New,
+// NewReserved, NewWithParams or FromLevels.
 type Sketch struct {
 	k        int
 	c        float64
@@ -51,6 +52,10 @@ type Sketch struct {
 	caps     []int   // caps[h] = capacity(k, c, h); len(caps) == len(levels)
 	totalCap int     // compactorTotalSize: sum of caps
 	actual   int     // compactorActualSize: number of items on all levels
+	// level1 and caps1 hold levels and caps while the sketch has one level: a chunk of a wide
+	// dataset makes a sketch per column per few hundred rows, which then never compacts.
+	level1 [1]level
+	caps1  [1]int
 }
 
 // New returns an empty sketch with Deequ's defaults k = DefaultK, c = DefaultC.
@@ -63,26 +68,37 @@ func NewWithParams(k int, c float64) *Sketch {
 	if err := ValidParams(k, c); err != nil {
 		panic("kll: " + err.Error())
 	}
+	return newSketch(k, c, initialLevel0)
+}
+
+// NewReserved is New with room on level 0 for n updates (see Reserve), in one allocation.
+func NewReserved(n int) *Sketch { return newSketch(DefaultK, DefaultC, n) }
+
+// newSketch returns an empty sketch with room on level 0 for n updates, up to level0Room.
+func newSketch(k int, c float64, n int) *Sketch {
 	s := &Sketch{k: k, c: c}
-	s.levels = make([]level, 0, 8)
-	s.caps = make([]int, 0, 8)
+	s.levels = s.level1[:0]
+	s.caps = s.caps1[:0]
 	s.expand()
-	// Level 0 holds up to cap(0) + cap(1) + 1 items while the sketch has two levels (more only if
-	// higher levels are under-full). It starts small and grows by doubling: a sketch of a short
-	// chunk of a wide dataset (hundreds of rows, a thousand columns) must not cost 27 KB.
-	s.levels[0].buf = make([]float64, 0, min(initialLevel0, s.caps[0]+capacity(k, c, 1)+1))
+	s.levels[0].buf = make([]float64, 0, min(n, s.level0Room()))
 	return s
 }
 
-// initialLevel0 is level 0's starting capacity.
+// initialLevel0 is level 0's starting capacity in New. It starts small and grows by doubling: a
+// sketch of a short chunk of a wide dataset (hundreds of rows, a thousand columns) must not cost
+// 27 KB.
 const initialLevel0 = 256
+
+// level0Room is what level 0 holds before it is compacted while the sketch has two levels:
+// cap(0) + cap(1) + 1 items (more only if higher levels are under-full).
+func (s *Sketch) level0Room() int { return s.caps[0] + capacity(s.k, s.c, 1) + 1 }
 
 // Reserve makes room on level 0 for n more updates, up to what level 0 can hold before it is
 // compacted, so that a caller who knows how many values follow (an array's length) does not grow
 // the buffer by doubling. It changes no state, only capacity.
 func (s *Sketch) Reserve(n int) {
 	l0 := &s.levels[0]
-	want := min(len(l0.buf)+n, s.caps[0]+capacity(s.k, s.c, 1)+1)
+	want := min(len(l0.buf)+n, s.level0Room())
 	if want > cap(l0.buf) {
 		l0.buf = append(make([]float64, 0, want), l0.buf...)
 	}

@@ -1,6 +1,7 @@
 package kll
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"math/big"
@@ -842,5 +843,37 @@ func TestReserveTrimKeepState(t *testing.T) {
 		if a, b := plain.levels[h], touched.levels[h]; a.numCompress != b.numCompress || a.offset != b.offset {
 			t.Fatalf("level %d counters differ: %+v vs %+v", h, a.numCompress, b.numCompress)
 		}
+	}
+}
+
+// TestNewReserved: a sketch made with room for n updates holds that room on level 0 (up to what
+// level 0 holds before compacting), costs two allocations (the sketch and level 0) and is, update
+// for update, the sketch New makes: same levels, counters and encoding.
+func TestNewReserved(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 5))
+	xs := make([]float64, 20000)
+	for i := range xs {
+		xs[i] = r.NormFloat64()
+	}
+	room := New().level0Room()
+	for _, n := range []int{0, 1, 580, room, 10 * room} {
+		s, ref := NewReserved(n), New()
+		if got := cap(s.levels[0].buf); got != min(n, room) {
+			t.Fatalf("NewReserved(%d): level 0 room %d, want %d", n, got, min(n, room))
+		}
+		for i, x := range xs {
+			s.Update(x)
+			ref.Update(x)
+			if i%997 == 0 || i == len(xs)-1 {
+				a, _ := s.MarshalBinary()
+				b, _ := ref.MarshalBinary()
+				if !bytes.Equal(a, b) {
+					t.Fatalf("NewReserved(%d) after %d updates differs from New", n, i+1)
+				}
+			}
+		}
+	}
+	if a := testing.AllocsPerRun(100, func() { NewReserved(580) }); a != 2 {
+		t.Fatalf("NewReserved: %v allocations, want 2", a)
 	}
 }
