@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -236,18 +237,25 @@ func (c *Column) addStrings(a *array.String) {
 		counts.init()
 		defer counts.release()
 	}
-	offs := a.ValueOffsets()
+	offs := a.ValueOffsets()[:n+1] // the length lets the compiler drop the loop's index checks
 	data := a.ValueBytes()
+	// str is the array's value bytes as one string: value i is str[offs[i]-base : offs[i+1]-base],
+	// what a.Value(i) returns, without its per-call index check and offset arithmetic.
+	str := unsafe.String(unsafe.SliceData(data), len(data))
 	base := offs[0]
 	seen := 0
 	nulls := a.NullN() != 0
+	tracking := len(c.trackSet) != 0
+	// kinds counts this array's kinds, added to c.Kinds at the end: kept local, the counters need
+	// not be reloaded and stored through c around every call in the loop.
+	var kinds dtype.Counts
 	for i := 0; i < n; i++ {
 		if nulls && a.IsNull(i) {
-			c.Kinds[dtype.Unknown]++
+			kinds[dtype.Unknown]++
 			continue
 		}
+		s, e := int(offs[i]-base), int(offs[i+1]-base)
 		if useMemo {
-			s, e := int(offs[i]-base), int(offs[i+1]-base)
 			if l := e - s; l <= memoMaxLen {
 				var w0, w1 uint64
 				if s+16 <= len(data) {
@@ -259,16 +267,17 @@ func (c *Column) addStrings(a *array.String) {
 					w0 = binary.LittleEndian.Uint64(tmp[:])
 					w1 = binary.LittleEndian.Uint64(tmp[8:])
 				}
-				w0 &= uint64(1)<<(8*min(l, 8)) - 1
-				w1 &= uint64(1)<<(8*max(l-8, 0)) - 1
+				w0 &= lowBytes[min(l, 8)]
+				w1 &= lowBytes[max(l-8, 0)]
 				var k dtype.Kind
 				var x float64
 				var ok bool
-				if ent, found := memo.find(w0, w1, uint8(l)); found {
+				ent, found := memo.find(w0, w1, uint8(l))
+				if found {
 					ent.n++
 					k, x, ok = ent.k, ent.x, ent.ok
 				} else {
-					v := a.Value(i)
+					v := str[s:e]
 					if numOn {
 						k, x, ok = dtype.Parse(v)
 					} else {
@@ -280,7 +289,7 @@ func (c *Column) addStrings(a *array.String) {
 					memo.inserted() // may move the entries
 				}
 				seen++
-				c.Kinds[k]++
+				kinds[k]++
 				if ok && numOn {
 					c.num.add(x)
 				}
@@ -288,15 +297,18 @@ func (c *Column) addStrings(a *array.String) {
 					numOn = false
 				}
 				// Give up on the memo when the column's short values mostly differ (a key, a
-				// measurement): past the category cap it could not count them anyway.
-				if memo.used > CategoryCap || (seen >= memoProbe && 4*memo.used > 3*seen) ||
-					(seen >= 4*memoProbe && 2*memo.used > seen) {
+				// measurement): past the category cap it could not count them anyway. A repeat
+				// (found) adds to seen, not to memo.used, so it can only make the test true where
+				// a clause starts to apply (seen reaching memoProbe or 4·memoProbe): elsewhere it
+				// is skipped, with the same outcome.
+				if (!found || seen == memoProbe || seen == 4*memoProbe) && (memo.used > CategoryCap ||
+					(seen >= memoProbe && 4*memo.used > 3*seen) || (seen >= 4*memoProbe && 2*memo.used > seen)) {
 					useMemo = false
 				}
 				continue
 			}
 		}
-		v := a.Value(i)
+		v := str[s:e]
 		var k dtype.Kind
 		var x float64
 		var ok bool
@@ -305,7 +317,7 @@ func (c *Column) addStrings(a *array.String) {
 		} else {
 			k = dtype.Classify(v)
 		}
-		c.Kinds[k]++
+		kinds[k]++
 		h := hll.HashString(v)
 		c.HLL.AddHash(h)
 		if ok && numOn {
@@ -314,7 +326,7 @@ func (c *Column) addStrings(a *array.String) {
 		if k == dtype.Boolean || k == dtype.String {
 			numOn = false
 		}
-		if len(c.trackSet) != 0 {
+		if tracking {
 			c.track(v, 1)
 		}
 		if !c.catsOff {
@@ -324,6 +336,7 @@ func (c *Column) addStrings(a *array.String) {
 			}
 		}
 	}
+	c.Kinds.Add(&kinds)
 	if !c.catsOff && c.numCategories() == 0 {
 		c.listCounts(a, &memo, &counts)
 		return
@@ -347,6 +360,11 @@ func (c *Column) addStrings(a *array.String) {
 		}
 	}
 }
+
+// lowBytes[l] keeps the low l bytes of a word (l ≤ 8): a table load instead of a variable shift,
+// which Go guards for counts ≥ 64.
+var lowBytes = [9]uint64{0, 0xff, 0xffff, 0xffffff, 0xffffffff, 0xffffffffff, 0xffffffffffff,
+	0xffffffffffffff, 0xffffffffffffffff}
 
 // listCounts stores the counts of a's values, gathered in memo and counts, as the column's first
 // counts: a hash-sorted list, no map. Tracked values are counted as countN would.

@@ -358,3 +358,16 @@ func TestCategoryListsMerge(t *testing.T) {
 		}
 	}
 }
+
+// TestLowBytes: lowBytes[l] keeps exactly the low l bytes of a word (the memo's key masks).
+func TestLowBytes(t *testing.T) {
+	for l := range 9 {
+		want := uint64(math.MaxUint64)
+		if l < 8 {
+			want = 1<<(8*l) - 1
+		}
+		if lowBytes[l] != want {
+			t.Errorf("lowBytes[%d] = %#x, want %#x", l, lowBytes[l], want)
+		}
+	}
+}
