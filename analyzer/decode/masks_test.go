@@ -85,3 +85,31 @@ func TestByteMasksLengths(t *testing.T) {
 		}()
 	}
 }
+
+// BenchmarkByteMasks measures the bitmaps of 64 KiB of the CSV benchmark table (in the L2 cache,
+// as a window of a chunk is), with each implementation.
+//
+//	go test -run '^$' -bench ByteMasks ./analyzer/decode/
+func BenchmarkByteMasks(b *testing.B) {
+	benchData()
+	data := benchCSV[:64<<10]
+	m0, m1 := make([]uint64, len(data)/64), make([]uint64, len(data)/64)
+	have := useAVX2
+	defer func() { useAVX2 = have }()
+	for _, impl := range []struct {
+		name string
+		avx2 bool
+	}{{"avx2", true}, {"portable", false}} {
+		if impl.avx2 && !have {
+			continue
+		}
+		b.Run(impl.name, func(b *testing.B) {
+			useAVX2 = impl.avx2
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				byteMasks(data, ',', '\n', m0, m1)
+			}
+		})
+	}
+}
