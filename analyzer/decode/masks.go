@@ -14,8 +14,8 @@ const maskWindow = 64
 // byteMasks sets m0[k] and m1[k], for each 64-byte block k of b, to the bitmaps of the block's
 // bytes equal to c0 and to c1, and reports whether b holds a byte ≥ 0x80 (not ASCII). len(b)
 // must be a multiple of 64, and m0 and m1 must have a word per block. With AVX2 it compares 32
-// bytes per instruction (byteMasksAVX2, about 0.05 ns per byte); elsewhere byteMasksGo does the
-// same with 8-byte words.
+// bytes per instruction (byteMasksAVX2, 14 GB/s in BenchmarkByteMasks); elsewhere byteMasksGo does
+// the same with 8-byte words (0.7 GB/s).
 func byteMasks(b []byte, c0, c1 byte, m0, m1 []uint64) (nonASCII bool) {
 	n := len(b) / 64
 	if len(b) != 64*n || len(m0) < n || len(m1) < n {

@@ -261,10 +261,11 @@ func (s *splitter) bulk(pos *int, lim int) (lines int, cr, ok bool) {
 }
 
 // csvLines counts the '\n'-terminated lines of b and, among them, the blank ones (LF or CRLF
-// alone), and reports whether b holds a carriage return, from the bitmaps of b's line feeds and carriage returns (maskWindows): a line feed at
-// p ends a blank line when the byte before it is a line feed, or a carriage return preceded by
-// one; the start of b counts as a line feed. No branch per line: bytes.Index("\n\n") would
-// cost a call per line, a byte loop a branch per byte.
+// alone), and reports whether b holds a carriage return. It works on the bitmaps of b's line
+// feeds and carriage returns (maskScanner): a line feed at p ends a blank line when the byte
+// before it is a line feed, or a carriage return preceded by one; the start of b counts as a
+// line feed. No branch per line: bytes.Index("\n\n") would cost a call per line, a byte loop a
+// branch per byte.
 func csvLines(b []byte) (lines, blank int, cr bool) {
 	// prevLF and prevCR are the bitmaps of the block before; a line feed at position -1.
 	prevLF, prevCR := uint64(1)<<63, uint64(0)
