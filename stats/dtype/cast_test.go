@@ -209,3 +209,29 @@ func benchValues(b *testing.B, vals []string, f func(string)) {
 	}
 	b.ReportMetric(float64(len(vals)*b.N)/b.Elapsed().Seconds()/1e6, "Mvalues/s")
 }
+
+// BenchmarkParseColumn parses 3 × 32 Ki values shaped like the benchmark job's high-cardinality
+// numeric columns (income with two decimals, score with three, ratio with up to six), column
+// after column as addStrings sees them — unlike BenchmarkParse's eight values in a loop, whose
+// lengths the branch predictor learns.
+//
+//	go test -run '^$' -bench ParseColumn ./stats/dtype/
+func BenchmarkParseColumn(b *testing.B) {
+	r := rand.New(rand.NewPCG(9, 9))
+	var vals []string
+	for col := range 3 {
+		for range 32 << 10 {
+			switch col {
+			case 0:
+				vals = append(vals, strconv.FormatFloat(math.Round(r.ExpFloat64()*50000*100)/100, 'f', -1, 64))
+			case 1:
+				vals = append(vals, strconv.FormatFloat(math.Round((r.NormFloat64()*100+600)*1000)/1000, 'f', -1, 64))
+			default:
+				vals = append(vals, strconv.FormatFloat(math.Round(r.Float64()*1e6)/1e6, 'f', -1, 64))
+			}
+		}
+	}
+	var sink float64
+	benchValues(b, vals, func(v string) { _, x, _ := Parse(v); sink += x })
+	_ = sink
+}
