@@ -7,6 +7,10 @@
 package stats
 
 import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/driftwatch/driftwatch/stats/bucketorder"
@@ -112,21 +116,58 @@ func (p *Profile) Add(rec arrow.RecordBatch) error {
 }
 
 // Merge folds o, which covers the rows right after the ones p covers, into p.
+//
+// A profile of many columns is merged on up to GOMAXPROCS goroutines, a run of columns at a
+// time: a column's merge reads and writes that column alone (and o's, read-only), so the result
+// is the one a sequential merge gives. On wide data the in-order merge of chunk profiles is the
+// pipeline's one sequential stage (BENCHMARKS.md).
 func (p *Profile) Merge(o *Profile) {
 	for _, oc := range o.cols {
 		if _, ok := p.index[oc.Name]; !ok {
 			p.column(oc.Name)
 		}
 	}
-	for _, c := range p.cols {
+	mergeCol := func(c *Column) {
 		if i, ok := o.index[c.Name]; ok {
 			c.Merge(o.cols[i])
 		} else {
 			c.AddNulls(o.Rows)
 		}
 	}
+	workers := min(runtime.GOMAXPROCS(0), len(p.cols)/parallelMergeColumns)
+	if workers <= 1 {
+		for _, c := range p.cols {
+			mergeCol(c)
+		}
+	} else {
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Go(func() {
+				for {
+					lo := int(next.Add(mergeRun)) - mergeRun
+					if lo >= len(p.cols) {
+						return
+					}
+					for _, c := range p.cols[lo:min(lo+mergeRun, len(p.cols))] {
+						mergeCol(c)
+					}
+				}
+			})
+		}
+		wg.Wait()
+	}
 	p.Rows += o.Rows
 }
+
+const (
+	// parallelMergeColumns is the number of columns per goroutine below which Merge works on
+	// the calling goroutine: merging a column of a wide chunk takes a few µs, starting a
+	// goroutine about one.
+	parallelMergeColumns = 64
+	// mergeRun is the number of columns a merging goroutine takes at a time.
+	mergeRun = 16
+)
 
 // Trim gives back the spare capacity the accumulators grew while adding and merging (KLL level
 // buffers hold up to twice their items), for a profile that waits before its next merge. The state
