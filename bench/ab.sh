@@ -6,6 +6,7 @@
 # that every binary wrote the same statistics.json and constraints.json.
 #
 #	bench/ab.sh 5 /tmp/dwb/1g.csv /tmp/dw-old bin/driftwatch
+#	AB_ARGS='--format parquet' bench/ab.sh 5 /tmp/dwb/1g.parquet /tmp/dw-old bin/driftwatch
 set -euo pipefail
 [ $# -ge 3 ] || { echo "usage: $0 ROUNDS DATASET BINARY..." >&2; exit 2; }
 rounds=$1 dataset=$2
@@ -18,7 +19,7 @@ for r in $(seq "$rounds"); do
 		i=$((i + 1))
 		rm -rf "$work/out$i"
 		/usr/bin/time -f "$i $b %e %U %S %M" -a -o "$work/runs" \
-			"$b" baseline --dataset "$dataset" --output "$work/out$i" --report=false >/dev/null 2>&1
+			"$b" baseline --dataset "$dataset" --output "$work/out$i" --report=false ${AB_ARGS:-} >/dev/null 2>&1
 	done
 done
 awk '{ k = $1; name[k] = $2; wall[k] = wall[k] " " $3; cpu[k] = cpu[k] " " ($4 + $5); if ($6 > rss[k]) rss[k] = $6 }

@@ -143,9 +143,27 @@ func (c *Column) Add(a arrow.Array) error {
 	case *array.String:
 		c.addStrings(a)
 	case *array.Int64:
-		addNumbers(c, a, dtype.Integral, hll.HashInt64, func(v int64) float64 { return float64(v) })
+		vals := a.Int64Values()
+		nulls := a.NullN() != 0
+		for i, v := range vals {
+			if nulls && a.IsNull(i) {
+				continue
+			}
+			c.HLL.AddHash(hll.HashInt64(v))
+			c.num.add(float64(v))
+		}
+		c.addTypedKinds(dtype.Integral, len(vals), a.NullN())
 	case *array.Float64:
-		addNumbers(c, a, dtype.Fractional, hll.HashFloat64, func(v float64) float64 { return v })
+		vals := a.Float64Values()
+		nulls := a.NullN() != 0
+		for i, v := range vals {
+			if nulls && a.IsNull(i) {
+				continue
+			}
+			c.HLL.AddHash(hll.HashFloat64(v))
+			c.num.add(v)
+		}
+		c.addTypedKinds(dtype.Fractional, len(vals), a.NullN())
 	case *array.Boolean:
 		c.typed = true
 		for i := 0; i < a.Len(); i++ {
@@ -171,24 +189,13 @@ func (c *Column) Add(a arrow.Array) error {
 	return nil
 }
 
-// addNumbers folds a typed numeric array in: every non-null value is of kind k, hashed by its typed
-// value for HLL++ (as Spark hashes a long or a double) and added to the numeric statistics.
-func addNumbers[T int64 | float64](c *Column, a interface {
-	Len() int
-	IsNull(int) bool
-	Value(int) T
-}, k dtype.Kind, hash func(T) uint64, conv func(T) float64) {
+// addTypedKinds counts the kinds of a typed numeric array of n values, nulls of them null: the
+// others are of kind k. Every one of them was hashed by its typed value for HLL++ (as Spark hashes
+// a long or a double) and added to the numeric statistics, by Add's loops over the values.
+func (c *Column) addTypedKinds(k dtype.Kind, n, nulls int) {
 	c.typed = true
-	for i := 0; i < a.Len(); i++ {
-		if a.IsNull(i) {
-			c.Kinds[dtype.Unknown]++
-			continue
-		}
-		v := a.Value(i)
-		c.Kinds[k]++
-		c.HLL.AddHash(hash(v))
-		c.num.add(conv(v))
-	}
+	c.Kinds[k] += int64(n - nulls)
+	c.Kinds[dtype.Unknown] += int64(nulls)
 }
 
 // TypeError reports an Arrow type the engine does not profile.

@@ -10,9 +10,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/driftwatch/driftwatch/stats/dtype"
 	"github.com/driftwatch/driftwatch/stats/hll"
 )
 
@@ -368,6 +370,67 @@ func TestLowBytes(t *testing.T) {
 		}
 		if lowBytes[l] != want {
 			t.Errorf("lowBytes[%d] = %#x, want %#x", l, lowBytes[l], want)
+		}
+	}
+}
+
+// TestAddTypedMatchesValues: a typed Int64 or Float64 array (nulls, a sliced array with an offset,
+// -0.0, ±Inf, NaN) is added as its values one by one: each non-null value is of the array's kind,
+// hashed by its typed value as Spark hashes a long or a double (hll.HashInt64, hll.HashFloat64)
+// and added to the numeric statistics; nulls count as missing.
+func TestAddTypedMatchesValues(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 11))
+	ib := array.NewInt64Builder(memory.DefaultAllocator)
+	fb := array.NewFloat64Builder(memory.DefaultAllocator)
+	specials := []float64{math.Copysign(0, -1), 0, math.Inf(1), math.Inf(-1), math.NaN()}
+	for i := range 5000 {
+		if r.IntN(9) == 0 {
+			ib.AppendNull()
+			fb.AppendNull()
+			continue
+		}
+		ib.Append(r.Int64N(2000) - 1000)
+		if i%50 == 0 {
+			fb.Append(specials[r.IntN(len(specials))])
+		} else {
+			fb.Append(r.NormFloat64() * 1e3)
+		}
+	}
+	ints, floats := ib.NewInt64Array(), fb.NewFloat64Array()
+	defer ints.Release()
+	defer floats.Release()
+	islice := array.NewSlice(ints, 17, 4000).(*array.Int64)
+	fslice := array.NewSlice(floats, 17, 4000).(*array.Float64)
+	defer islice.Release()
+	defer fslice.Release()
+
+	for _, a := range []interface {
+		Len() int
+		IsNull(int) bool
+	}{ints, islice, floats, fslice} {
+		got, want := NewColumn("c"), NewColumn("c")
+		if err := got.Add(a.(arrow.Array)); err != nil {
+			t.Fatal(err)
+		}
+		want.typed = true
+		for i := range a.Len() {
+			if a.IsNull(i) {
+				want.Kinds[dtype.Unknown]++
+				continue
+			}
+			switch a := a.(type) {
+			case *array.Int64:
+				want.Kinds[dtype.Integral]++
+				want.HLL.AddHash(hll.HashInt64(a.Value(i)))
+				want.num.add(float64(a.Value(i)))
+			case *array.Float64:
+				want.Kinds[dtype.Fractional]++
+				want.HLL.AddHash(hll.HashFloat64(a.Value(i)))
+				want.num.add(a.Value(i))
+			}
+		}
+		if d := sameColumn(got, want); d != "" {
+			t.Fatalf("%T of %d values: %s", a, a.Len(), d)
 		}
 	}
 }
