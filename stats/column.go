@@ -165,23 +165,29 @@ func (c *Column) Add(a arrow.Array) error {
 		}
 		c.addTypedKinds(dtype.Fractional, len(vals), a.NullN())
 	case *array.Boolean:
-		c.typed = true
-		for i := 0; i < a.Len(); i++ {
-			if a.IsNull(i) {
-				c.Kinds[dtype.Unknown]++
+		var trues int64
+		nulls := a.NullN() != 0
+		for i := range a.Len() {
+			if !(nulls && a.IsNull(i)) && a.Value(i) {
+				trues++
+			}
+		}
+		present := int64(a.Len() - a.NullN())
+		c.addTypedKinds(dtype.Boolean, a.Len(), a.NullN())
+		// Spark hashes a boolean as the int 1 or 0 (XxHash64Function.hashInt). HLL++ registers
+		// are a maximum and counts a sum, so each of the two values is added once, with its count.
+		for _, b := range [2]struct {
+			n    int64
+			bits uint32
+			s    string
+		}{{present - trues, 0, "false"}, {trues, 1, "true"}} {
+			if b.n == 0 {
 				continue
 			}
-			c.Kinds[dtype.Boolean]++
-			// Spark hashes a boolean as the int 1 or 0 (XxHash64Function.hashInt).
-			var b [4]byte
-			s := "false"
-			if a.Value(i) {
-				binary.LittleEndian.PutUint32(b[:], 1)
-				s = "true"
-			}
-			h := hll.Hash(b[:])
-			c.HLL.AddHash(h)
-			c.count(s, hll.HashString(s))
+			var w [4]byte
+			binary.LittleEndian.PutUint32(w[:], b.bits)
+			c.HLL.AddHash(hll.Hash(w[:]))
+			c.countN(b.s, hll.HashString(b.s), b.n)
 		}
 	default:
 		return &TypeError{Column: c.Name, Type: a.DataType()}

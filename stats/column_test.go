@@ -374,10 +374,11 @@ func TestLowBytes(t *testing.T) {
 	}
 }
 
-// TestAddTypedMatchesValues: a typed Int64 or Float64 array (nulls, a sliced array with an offset,
-// -0.0, ±Inf, NaN) is added as its values one by one: each non-null value is of the array's kind,
-// hashed by its typed value as Spark hashes a long or a double (hll.HashInt64, hll.HashFloat64)
-// and added to the numeric statistics; nulls count as missing.
+// TestAddTypedMatchesValues: a typed Int64, Float64 or Boolean array (nulls, a sliced array with
+// an offset, -0.0, ±Inf, NaN, a single value) is added as its values one by one: each non-null
+// value is of the array's kind, hashed by its typed value as Spark hashes a long, a double or a
+// boolean (hll.HashInt64, hll.HashFloat64, the int 1 or 0), numbers added to the numeric
+// statistics, booleans counted as "true" and "false" (and tracked); nulls count as missing.
 func TestAddTypedMatchesValues(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 11))
 	ib := array.NewInt64Builder(memory.DefaultAllocator)
@@ -396,19 +397,35 @@ func TestAddTypedMatchesValues(t *testing.T) {
 			fb.Append(r.NormFloat64() * 1e3)
 		}
 	}
-	ints, floats := ib.NewInt64Array(), fb.NewFloat64Array()
+	bb := array.NewBooleanBuilder(memory.DefaultAllocator)
+	for range 3000 {
+		if r.IntN(7) == 0 {
+			bb.AppendNull()
+		} else {
+			bb.Append(r.IntN(3) == 0)
+		}
+	}
+	ints, floats, bools := ib.NewInt64Array(), fb.NewFloat64Array(), bb.NewBooleanArray()
 	defer ints.Release()
 	defer floats.Release()
+	defer bools.Release()
 	islice := array.NewSlice(ints, 17, 4000).(*array.Int64)
 	fslice := array.NewSlice(floats, 17, 4000).(*array.Float64)
+	bslice := array.NewSlice(bools, 9, 2000).(*array.Boolean)
 	defer islice.Release()
 	defer fslice.Release()
+	defer bslice.Release()
+	allTrue := array.NewSlice(bools, 0, 1).(*array.Boolean) // one value: a single class
+	defer allTrue.Release()
 
 	for _, a := range []interface {
 		Len() int
 		IsNull(int) bool
-	}{ints, islice, floats, fslice} {
+	}{ints, islice, floats, fslice, bools, bslice, allTrue} {
 		got, want := NewColumn("c"), NewColumn("c")
+		set := map[string]struct{}{"true": {}, "7": {}}
+		got.setTracked(set)
+		want.setTracked(set)
 		if err := got.Add(a.(arrow.Array)); err != nil {
 			t.Fatal(err)
 		}
@@ -427,6 +444,16 @@ func TestAddTypedMatchesValues(t *testing.T) {
 				want.Kinds[dtype.Fractional]++
 				want.HLL.AddHash(hll.HashFloat64(a.Value(i)))
 				want.num.add(a.Value(i))
+			case *array.Boolean:
+				// Spark's hash of a boolean: XxHash64Function.hashInt of 1 or 0.
+				want.Kinds[dtype.Boolean]++
+				var w [4]byte
+				v := "false"
+				if a.Value(i) {
+					w[0], v = 1, "true"
+				}
+				want.HLL.AddHash(hll.Hash(w[:]))
+				want.count(v, hll.HashString(v))
 			}
 		}
 		if d := sameColumn(got, want); d != "" {
