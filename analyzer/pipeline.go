@@ -537,10 +537,12 @@ func (p *producer) parquet(pc piece) error {
 		return fmt.Errorf("open %s: %w", f.Path, err)
 	}
 	defer closer.Close()
-	schema, err := decode.ParquetColumns(f.Path, fh)
+	// The footer is decoded once here and shared by the row groups' tasks.
+	pqf, err := decode.OpenParquet(f.Path, fh)
 	if err != nil {
 		return err
 	}
+	schema := pqf.Schema()
 	starts, rows, err := parquetRowGroups(f.Path, fh, f.Size)
 	if err != nil {
 		return err
@@ -563,16 +565,16 @@ func (p *producer) parquet(pc piece) error {
 				p.columns = append(p.columns, fld.Name)
 			}
 		}
-		if err := p.emit(func() (chunkResult, error) { return p.parquetRowGroup(f, rg, pool) }); err != nil {
+		if err := p.emit(func() (chunkResult, error) { return p.parquetRowGroup(f, pqf, rg, pool) }); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// parquetRowGroup profiles row group rg of f, batch by batch, into one profile, with the buffers
-// of pool.
-func (p *producer) parquetRowGroup(f source.File, rg int, pool *decode.Pool) (chunkResult, error) {
+// parquetRowGroup profiles row group rg of f (opened as pqf), batch by batch, into one profile,
+// with the buffers of pool.
+func (p *producer) parquetRowGroup(f source.File, pqf *decode.ParquetFile, rg int, pool *decode.Pool) (chunkResult, error) {
 	fh, closer, err := source.OpenRandom(p.ctx, f)
 	if err != nil {
 		return chunkResult{}, fmt.Errorf("open %s: %w", f.Path, err)
@@ -582,7 +584,7 @@ func (p *producer) parquetRowGroup(f source.File, rg int, pool *decode.Pool) (ch
 	// The file's pool lends the reader its chunk, page, level and value buffers, so the row groups
 	// decoded one after the other on the workers reuse them instead of faulting in fresh memory
 	// (BENCHMARKS.md, "Parquet buffers, fourth round"); prof.Add keeps no slice of a batch.
-	err = decode.ReadParquetGroups(f.Path, fh, parquetBatchRows, memory.DefaultAllocator, pool,
+	err = pqf.ReadGroups(fh, parquetBatchRows, memory.DefaultAllocator, pool,
 		func(g int) bool { return g == rg },
 		func(_ int, rec arrow.RecordBatch) error { return prof.Add(rec) })
 	if err != nil {

@@ -134,6 +134,43 @@ func ReadParquet(file string, r ParquetSource, batchRows int, mem memory.Allocat
 // may keep a string or slice of its data past the release. mem still allocates the arrays
 // normalisation builds.
 func ReadParquetGroups(file string, r ParquetSource, batchRows int, mem memory.Allocator, pool *Pool, keep func(rowGroup int) bool, yield func(rowGroup int, rec arrow.RecordBatch) error) (err error) {
+	pf, err := OpenParquet(file, r)
+	if err != nil {
+		return err
+	}
+	return pf.ReadGroups(r, batchRows, mem, pool, keep, yield)
+}
+
+// ParquetFile is a Parquet file whose footer has been read and checked and whose normalisation is
+// planned (OpenParquet): the readers of a job's row groups, each over its own handle, share it
+// instead of decoding the footer again — which, done per row group, costs time quadratic in the
+// number of row groups.
+type ParquetFile struct {
+	pf *pqFile
+}
+
+// OpenParquet reads the footer of the Parquet file r (named file in errors), with the checks and
+// errors of ReadParquet. r is only read during the call.
+func OpenParquet(file string, r ParquetSource) (f *ParquetFile, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = pqPanicError(file, p)
+		}
+	}()
+	pf, err := pqOpen(file, r, memory.DefaultAllocator)
+	if err != nil {
+		return nil, err
+	}
+	return &ParquetFile{pf: pf}, nil
+}
+
+// Schema is the schema of the batches ReadGroups yields (see ParquetColumns).
+func (f *ParquetFile) Schema() *arrow.Schema { return f.pf.plan.schema }
+
+// ReadGroups is ReadParquetGroups over r, a handle on the file OpenParquet opened (the same
+// bytes). Several goroutines may call it at once, each with its own handle.
+func (f *ParquetFile) ReadGroups(r ParquetSource, batchRows int, mem memory.Allocator, pool *Pool, keep func(rowGroup int) bool, yield func(rowGroup int, rec arrow.RecordBatch) error) (err error) {
+	file := f.pf.name
 	if batchRows <= 0 {
 		batchRows = DefaultParquetBatchRows
 	}
@@ -150,20 +187,18 @@ func ReadParquetGroups(file string, r ParquetSource, batchRows int, mem memory.A
 		}
 	}()
 
-	pf, err := pqOpen(file, r, mem)
-	if err != nil {
-		return err
-	}
-	f := pf.f
+	pf := *f.pf // this read's copy: its own File over r and its own allocator
+	pf.f, pf.mem = f.pf.f.WithReader(r), mem
+	ff := pf.f
 	if pool != nil {
-		f.Buffers = pool
+		ff.Buffers = pool
 	}
-	f.Sequential = true // the readers below take turns
-	readers := make([]*parquetfile.ColumnReader, len(f.Schema.Columns))
-	asm := &pqAssembler{cols: make([]*pqColumn, len(f.Schema.Columns))}
+	ff.Sequential = true // the readers below take turns
+	readers := make([]*parquetfile.ColumnReader, len(ff.Schema.Columns))
+	asm := &pqAssembler{cols: make([]*pqColumn, len(ff.Schema.Columns))}
 	for i := range readers {
-		readers[i] = f.NewColumnReader(i)
-		asm.cols[i] = &pqColumn{node: f.Schema.Columns[i], pool: pool}
+		readers[i] = ff.NewColumnReader(i)
+		asm.cols[i] = &pqColumn{node: ff.Schema.Columns[i], pool: pool}
 	}
 	// The buffers go back whether the read ends, fails or panics (this runs before the recovery
 	// above). Nothing handed to yield points into them.
@@ -175,8 +210,8 @@ func ReadParquetGroups(file string, r ParquetSource, batchRows int, mem memory.A
 		pqFree(pool, asm.vi)
 	}()
 	var rowBase int64 // rows of the file before the current row group
-	for rg := range f.NumRowGroups() {
-		rows := f.RowGroupRows(rg)
+	for rg := range ff.NumRowGroups() {
+		rows := ff.RowGroupRows(rg)
 		if rows == 0 || len(pf.fields) == 0 || (keep != nil && !keep(rg)) {
 			rowBase += rows
 			continue

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -771,5 +772,60 @@ func TestParquetLeavesReaderOpen(t *testing.T) {
 	}
 	if r.closed {
 		t.Error("the caller's reader was closed")
+	}
+}
+
+// TestParquetFileSharedFooter: one OpenParquet, then each row group read by its own goroutine over
+// its own handle (ReadGroups), gives every row group's rows exactly as ReadParquet does — the
+// footer decoded once and shared, the readers' state not.
+func TestParquetFileSharedFooter(t *testing.T) {
+	rec := pqIDBatch(0, 1000)
+	defer rec.Release()
+	data := pqWrite(t, pqWriteOpts{rowGroupRows: 120}, rec) // 9 row groups
+	want := map[int][]any{}
+	if err := ReadParquet("ids.parquet", bytes.NewReader(data), 50, nil, func(rg int, b arrow.RecordBatch) error {
+		for c := range int(b.NumCols()) {
+			want[rg] = append(want[rg], pqValues(t, b.Column(c))...)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	pf, err := OpenParquet("ids.parquet", bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := pf.Schema().NumFields(); got != 2 {
+		t.Fatalf("schema of %d fields, want 2", got)
+	}
+	pool := NewPool(8 << 20)
+	got := make([][]any, 9)
+	var wg sync.WaitGroup
+	errs := make([]error, 9)
+	for rg := range 9 {
+		wg.Go(func() {
+			errs[rg] = pf.ReadGroups(bytes.NewReader(data), 50, nil, pool, func(g int) bool { return g == rg },
+				func(g int, b arrow.RecordBatch) error {
+					if g != rg {
+						return fmt.Errorf("batch of row group %d, asked for %d", g, rg)
+					}
+					for c := range int(b.NumCols()) {
+						got[rg] = append(got[rg], pqValues(t, b.Column(c))...)
+					}
+					return nil
+				})
+		})
+	}
+	wg.Wait()
+	for rg := range 9 {
+		if errs[rg] != nil {
+			t.Fatalf("row group %d: %v", rg, errs[rg])
+		}
+		if !reflect.DeepEqual(got[rg], want[rg]) {
+			t.Fatalf("row group %d: %d cells differ from ReadParquet's %d", rg, len(got[rg]), len(want[rg]))
+		}
+	}
+	if len(want) != 9 {
+		t.Fatalf("ReadParquet gave %d row groups, want 9", len(want))
 	}
 }

@@ -92,6 +92,14 @@ func Open(r io.ReaderAt, size int64) (*File, error) {
 	return f, nil
 }
 
+// WithReader returns f over another handle r on the same file (the same size and bytes): the
+// decoded footer and schema are shared, read-only, and the new File has its own readers' state
+// (Buffers and Sequential unset), so that readers of one file on several goroutines, each with
+// its own handle, decode the footer once.
+func (f *File) WithReader(r io.ReaderAt) *File {
+	return &File{r: r, size: f.size, dataEnd: f.dataEnd, Meta: f.Meta, Schema: f.Schema}
+}
+
 // NumRowGroups is the number of row groups.
 func (f *File) NumRowGroups() int { return len(f.Meta.RowGroups) }
 
