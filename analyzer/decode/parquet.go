@@ -246,17 +246,12 @@ func (f *ParquetFile) ReadGroups(r ParquetSource, batchRows int, mem memory.Allo
 
 // ParquetColumns returns the schema of the batches ReadParquet yields for the file: the flattened,
 // normalised column names and types in file order, read from the footer without reading data.
-func ParquetColumns(file string, r ParquetSource) (sc *arrow.Schema, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = pqPanicError(file, p)
-		}
-	}()
-	pf, err := pqOpen(file, r, memory.DefaultAllocator)
+func ParquetColumns(file string, r ParquetSource) (*arrow.Schema, error) {
+	pf, err := OpenParquet(file, r)
 	if err != nil {
 		return nil, err
 	}
-	return pf.plan.schema, nil
+	return pf.Schema(), nil
 }
 
 // pqFile is an open Parquet file with its Arrow fields and normalisation plan.
