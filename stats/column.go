@@ -195,9 +195,9 @@ func (c *Column) Add(a arrow.Array) error {
 	return nil
 }
 
-// addTypedKinds counts the kinds of a typed numeric array of n values, nulls of them null: the
-// others are of kind k. Every one of them was hashed by its typed value for HLL++ (as Spark hashes
-// a long or a double) and added to the numeric statistics, by Add's loops over the values.
+// addTypedKinds counts the kinds of a typed array (Int64, Float64, Boolean) of n values, nulls of
+// them null: the others are of kind k. Add's loops have hashed them by their typed value for HLL++
+// (as Spark hashes a long, a double or a boolean) and added the numbers to the numeric statistics.
 func (c *Column) addTypedKinds(k dtype.Kind, n, nulls int) {
 	c.typed = true
 	c.Kinds[k] += int64(n - nulls)
