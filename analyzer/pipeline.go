@@ -543,10 +543,7 @@ func (p *producer) parquet(pc piece) error {
 		return err
 	}
 	schema := pqf.Schema()
-	starts, rows, err := parquetRowGroups(f.Path, fh, f.Size)
-	if err != nil {
-		return err
-	}
+	starts, rows := pqf.RowGroups()
 	// The tasks of the file share one pool (see parquetRowGroup). Its bound on idle buffers holds
 	// the chunk, page, level and value buffers of about two row groups of a narrow file, so that
 	// the classes a task needs stay stocked (BENCHMARKS.md, "Parquet buffers, fourth round").

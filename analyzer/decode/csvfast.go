@@ -45,14 +45,17 @@ var sepsPool = sync.Pool{New: func() any { return new([]int32) }}
 // runs at memory speed), and offsets that fit Arrow's int32 offsets. Blank lines are found by
 // parseFast itself.
 func plainCSV(d []byte) bool {
-	return len(d) > 0 && len(d) < math.MaxInt32-64 && bytes.IndexByte(d, '"') < 0 && bytes.IndexByte(d, '\r') < 0
+	return fastSize(d) && bytes.IndexByte(d, '"') < 0 && bytes.IndexByte(d, '\r') < 0
 }
+
+// fastSize reports whether d is not empty and its offsets fit Arrow's int32 offsets.
+func fastSize(d []byte) bool { return len(d) > 0 && len(d) < math.MaxInt32-64 }
 
 // plainChunk is plainCSV(c.Data), known without a search when the splitter saw the whole chunk
 // in bulk without a carriage return (Chunk.plain).
 func plainChunk(c *Chunk) bool {
 	if c.plain {
-		return len(c.Data) > 0 && len(c.Data) < math.MaxInt32-64
+		return fastSize(c.Data)
 	}
 	return plainCSV(c.Data)
 }

@@ -75,18 +75,17 @@ func newMaskScanner(b []byte, c0, c1 byte) *maskScanner {
 
 // next returns the bitmaps of the next window, a word per 64-byte block, or nil at the end.
 func (s *maskScanner) next() (m0, m1 []uint64) {
-	switch {
-	case len(s.b) >= 64:
-		n := min(len(s.b)/64, maskWindow)
-		m0, m1 = s.m0[:n], s.m1[:n]
-		s.nonASCII = byteMasks(s.b[:64*n], s.c0, s.c1, m0, m1) || s.nonASCII
-		s.b = s.b[64*n:]
-	case len(s.b) > 0:
-		var last [64]byte
-		copy(last[:], s.b)
-		m0, m1 = s.m0[:1], s.m1[:1]
-		s.nonASCII = byteMasks(last[:], s.c0, s.c1, m0, m1) || s.nonASCII
-		s.b = nil
+	if len(s.b) == 0 {
+		return nil, nil
 	}
+	blocks, n := s.b, min(len(s.b)/64, maskWindow)
+	if n == 0 {
+		var last [64]byte // the last, partial block, zero-padded
+		copy(last[:], s.b)
+		blocks, n = last[:], 1
+	}
+	m0, m1 = s.m0[:n], s.m1[:n]
+	s.nonASCII = byteMasks(blocks[:64*n], s.c0, s.c1, m0, m1) || s.nonASCII
+	s.b = s.b[min(64*n, len(s.b)):]
 	return m0, m1
 }

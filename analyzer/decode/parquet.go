@@ -157,7 +157,7 @@ func OpenParquet(file string, r ParquetSource) (f *ParquetFile, err error) {
 			err = pqPanicError(file, p)
 		}
 	}()
-	pf, err := pqOpen(file, r, memory.DefaultAllocator)
+	pf, err := pqOpen(file, r)
 	if err != nil {
 		return nil, err
 	}
@@ -166,6 +166,33 @@ func OpenParquet(file string, r ParquetSource) (f *ParquetFile, err error) {
 
 // Schema is the schema of the batches ReadGroups yields (see ParquetColumns).
 func (f *ParquetFile) Schema() *arrow.Schema { return f.pf.plan.schema }
+
+// RowGroups returns, per row group, the file offset at which its data begins (its first
+// dictionary or data page) and its number of rows: a Parquet file split into units gives each unit
+// the row groups that start in its byte range, as Spark assigns row groups to file splits.
+func (f *ParquetFile) RowGroups() (starts, rows []int64) {
+	meta := f.pf.f.Meta
+	starts = make([]int64, len(meta.RowGroups))
+	rows = make([]int64, len(meta.RowGroups))
+	for rg, g := range meta.RowGroups {
+		rows[rg] = f.pf.f.RowGroupRows(rg)
+		start := int64(-1)
+		for _, cc := range g.Columns {
+			if cc.Meta == nil {
+				continue
+			}
+			off := cc.Meta.DataPageOffset
+			if cc.Meta.HasDictionaryOffset && cc.Meta.DictionaryPageOffset > 0 {
+				off = min(off, cc.Meta.DictionaryPageOffset)
+			}
+			if start < 0 || off < start {
+				start = off
+			}
+		}
+		starts[rg] = max(start, 0)
+	}
+	return starts, rows
+}
 
 // ReadGroups is ReadParquetGroups over r, a handle on the file OpenParquet opened (the same
 // bytes). Several goroutines may call it at once, each with its own handle.
@@ -264,8 +291,8 @@ type pqFile struct {
 }
 
 // pqOpen checks the framing of the file, parses the footer and plans the normalisation. The
-// caller's reader is never closed.
-func pqOpen(name string, r ParquetSource, mem memory.Allocator) (*pqFile, error) {
+// caller's reader is never closed. The allocator is each read's (ReadGroups).
+func pqOpen(name string, r ParquetSource) (*pqFile, error) {
 	size, err := r.Seek(0, io.SeekEnd)
 	if err != nil {
 		return nil, fmt.Errorf("read parquet file %s: %w", name, err)
@@ -289,7 +316,7 @@ func pqOpen(name string, r ParquetSource, mem memory.Allocator) (*pqFile, error)
 	if err != nil {
 		return nil, pqErrorf(name, 0, "schema: %v", err)
 	}
-	return &pqFile{name: name, f: f, fields: fields, plan: plan, mem: mem}, nil
+	return &pqFile{name: name, f: f, fields: fields, plan: plan}, nil
 }
 
 // pqCheckFraming gives the common ways a file is not Parquet a clear message before the footer

@@ -168,9 +168,10 @@ func (s *splitter) next() (Chunk, error) {
 	pos, rec0 := 0, s.record // s.record is kept current: errors number the record s.record+1
 	var err error
 	done := false
-	// nl counts the line breaks of the chunk; plain stays set while every byte of it went through
-	// bulk without a carriage return (Chunk.plain).
-	nl, plain := 0, s.plainCSV
+	// nl counts the line breaks of buf[:counted]: bulk reports those it passes, and the bytes
+	// between bulk runs are counted at once, not record by record. plain stays set while every
+	// byte of the chunk went through bulk without a carriage return (Chunk.plain).
+	nl, counted, plain := 0, 0, s.plainCSV
 	for !done && s.record == rec0 && err == nil {
 		limit := ((s.off+int64(pos))/s.size + 1) * s.size // records starting before limit belong here
 		if s.end > 0 {
@@ -182,8 +183,10 @@ func (s *splitter) next() (Chunk, error) {
 		s.fill(pos + int(min(limit-s.off-int64(pos), DefaultMaxRecordSize)) + s.step)
 		for s.off+int64(pos) < limit {
 			if s.plainCSV {
+				p0 := pos
 				if n, cr, ok := s.bulk(&pos, int(limit-s.off)); ok {
-					nl += n
+					nl += bytes.Count(s.buf[counted:p0], []byte{'\n'}) + n
+					counted = pos
 					plain = plain && !cr
 					continue
 				}
@@ -198,7 +201,6 @@ func (s *splitter) next() (Chunk, error) {
 				break
 			}
 			plain = false
-			nl += bytes.Count(s.buf[pos:end], []byte{'\n'})
 			pos = end
 			if !blank {
 				s.record++
@@ -207,6 +209,7 @@ func (s *splitter) next() (Chunk, error) {
 	}
 	if s.record > rec0 {
 		c.Data = s.buf[:pos:pos]
+		nl += bytes.Count(s.buf[counted:pos], []byte{'\n'})
 		c.lines, c.plain = nl+1, plain
 		s.line += int64(nl)
 		s.off += int64(pos)
