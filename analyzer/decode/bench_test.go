@@ -85,9 +85,45 @@ func BenchmarkCSVSplitParse(b *testing.B) {
 		defer func() { fastCSV = true }()
 		benchCSVSplitParse(b, plain, NewPool(64<<20))
 	})
+	// wide: 1,000 numeric columns (the shape of #6's wide-data target), the fast path.
+	wide, rows := wideCSV(1000, benchSize)
+	b.Run("wide", func(b *testing.B) { benchCSVSplitParseRows(b, wide, rows, NewPool(64<<20)) })
+}
+
+// wideCSV returns about size bytes of a CSV table of cols numeric columns, alternately integers
+// and decimals with three places (the shape internal/datagen -wide writes), and its row count.
+func wideCSV(cols, size int) ([]byte, int) {
+	rnd := rand.New(rand.NewPCG(2, 2))
+	var c bytes.Buffer
+	for i := range cols {
+		if i > 0 {
+			c.WriteByte(',')
+		}
+		fmt.Fprintf(&c, "c%d", i)
+	}
+	c.WriteByte('\n')
+	rows := 0
+	for ; c.Len() < size; rows++ {
+		for i := range cols {
+			if i > 0 {
+				c.WriteByte(',')
+			}
+			if i%2 == 0 {
+				c.WriteString(strconv.Itoa(rnd.IntN(100000)))
+			} else {
+				c.WriteString(strconv.FormatFloat(rnd.Float64()*200-20, 'f', 3, 64))
+			}
+		}
+		c.WriteByte('\n')
+	}
+	return c.Bytes(), rows
 }
 
 func benchCSVSplitParse(b *testing.B, data []byte, mem memory.Allocator) {
+	benchCSVSplitParseRows(b, data, benchCSVRows, mem)
+}
+
+func benchCSVSplitParseRows(b *testing.B, data []byte, want int, mem memory.Allocator) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	cpu0 := cpuTime()
@@ -112,11 +148,11 @@ func benchCSVSplitParse(b *testing.B, data []byte, mem memory.Allocator) {
 			rows += rec.NumRows()
 			rec.Release()
 		}
-		if rows != int64(benchCSVRows) {
-			b.Fatalf("%d rows, want %d", rows, benchCSVRows)
+		if rows != int64(want) {
+			b.Fatalf("%d rows, want %d", rows, want)
 		}
 	}
-	b.ReportMetric(float64(benchCSVRows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(float64(want)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 	reportCPU(b, cpu0, len(data))
 }
 

@@ -40,6 +40,46 @@ func newStrCol(mem memory.Allocator, rows, bytes int) *strCol {
 	return c
 }
 
+// newStrCols returns len(bytes) columns of rows rows each, column c with room for bytes[c] bytes,
+// that can hold exactly that and never grow (the CSV fast path knows every size before it fills
+// a column). All their buffers are slices of one slab from mem, which goes back to mem when the
+// last of them is released (memory.SliceBuffer counts the references): on 1,000 columns that is
+// one pooled allocation per chunk instead of 3,000 small ones for the garbage collector
+// (BENCHMARKS.md, "Wide data, one slab per chunk").
+func newStrCols(mem memory.Allocator, rows int, bytes []int) []*strCol {
+	offsSize := align64((rows + 1) * arrow.Int32SizeBytes)
+	validSize := align64((rows+1)/8 + 1) // as growRows: a bit for every row the offsets can hold
+	total := 0
+	for _, b := range bytes {
+		total += offsSize + validSize + align64(b)
+	}
+	slab := memory.NewResizableBuffer(mem)
+	defer slab.Release() // the columns' slices hold the slab from here on
+	slab.Resize(total)
+	cols := make([]*strCol, len(bytes))
+	all := make([]strCol, len(bytes))
+	off := 0
+	for c, b := range bytes {
+		col := &all[c]
+		*col = strCol{
+			offBuf:   memory.SliceBuffer(slab, off, offsSize),
+			validBuf: memory.SliceBuffer(slab, off+offsSize, validSize),
+			dataBuf:  memory.SliceBuffer(slab, off+offsSize+validSize, b),
+		}
+		off += offsSize + validSize + align64(b)
+		col.offs = arrow.Int32Traits.CastFromBytes(col.offBuf.Buf())
+		col.valid = col.validBuf.Buf()
+		clear(col.valid)
+		col.data = col.dataBuf.Buf()
+		col.offs[0] = 0
+		cols[c] = col
+	}
+	return cols
+}
+
+// align64 rounds n up to a multiple of 64 bytes, a cache line, Arrow's buffer alignment.
+func align64(n int) int { return (n + 63) &^ 63 }
+
 // growRows makes room for at least rows rows.
 func (c *strCol) growRows(rows int) {
 	c.offBuf.Reserve((rows + 1) * arrow.Int32SizeBytes)

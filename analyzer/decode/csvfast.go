@@ -142,10 +142,10 @@ func parseFast(d []byte, names []string, lines int, mem memory.Allocator) (rec a
 			j++
 		}
 	}
-	cols := make([]*strCol, ncol)
-	for c := range cols {
-		cols[c] = newStrCol(mem, rows, size[c]+16)
+	for c := range size {
+		size[c] += 16
 	}
+	cols := newStrCols(mem, rows, size)
 	defer releaseCols(cols)
 
 	// Phase 2: the columns, in blocks of about 64 KiB of rows but at least 64 rows (on wide data
