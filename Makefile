@@ -31,9 +31,11 @@ demo: build
 # test: everything CI runs (.ci/run calls this).
 test: report-assets
 	$(GO) vet ./...
-	# The portable byte bitmaps (analyzer/decode/masks_other.go) build where the assembly does not.
-	GOARCH=arm64 $(GO) vet ./analyzer/decode/
-	$(GO) vet -tags purego ./analyzer/decode/
+	# The portable byte bitmaps and sorts (masks_other.go, sort_other.go) build where the assembly does not.
+	GOARCH=arm64 $(GO) vet ./analyzer/decode/ ./stats/kll/
+	$(GO) vet -tags purego ./analyzer/decode/ ./stats/kll/
+	# The KLL sketch without the AVX-512 sort (stats/kll/sort_other.go), end to end.
+	$(GO) test -count=1 -tags purego ./stats/kll/
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -tags invariants ./stats/...

@@ -36,7 +36,8 @@ func TestSideBySide(t *testing.T) {
 	us := func(d time.Duration, iters int) string {
 		return fmt.Sprintf("%7.2f µs", float64(d.Nanoseconds())/float64(iters)/1e3)
 	}
-	// Arrival-order input (level 0): pdqsort vs radix sort vs bucket sort by size, the three
+	// Arrival-order input (level 0): pdqsort vs radix sort vs bucket sort vs the AVX-512
+	// quicksort (no-op without AVX-512) by size, the four
 	// timed alternately (threadCPUMinAlt) so that a change of load hits them alike. Every
 	// iteration sorts a different window of a 2^18-value stream: sorting the same n values over
 	// and over lets the branch predictor learn them, which flatters the branchy sorts (pdqsort,
@@ -70,9 +71,16 @@ func TestSideBySide(t *testing.T) {
 					load(it)
 					bucketSort(keys, tmp)
 				}
+			}, func() {
+				for it := range iters {
+					load(it)
+					if useAVX512 {
+						quickSort(keys, tmp)
+					}
+				}
 			})
-			t.Logf("arrival %-9s n=%4d: pdq %s, radix %s, bucket %s", d, n,
-				us(ts[0], iters), us(ts[1], iters), us(ts[2], iters))
+			t.Logf("arrival %-9s n=%4d: pdq %s, radix %s, bucket %s, AVX-512 quick %s", d, n,
+				us(ts[0], iters), us(ts[1], iters), us(ts[2], iters), us(ts[3], iters))
 		}
 	}
 	// Level-like input (sorted runs, "t" = a one-key tail first): pdqsort vs the pairwise

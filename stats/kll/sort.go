@@ -47,9 +47,11 @@ func fromJavaKey(k uint64) float64 {
 // level below), so sortKeys first counts the ascending runs, stopping at maxMergeRuns + 1, and
 // records where they start and how many adjacent keys are equal (mergeRuns uses both, so it
 // needs no pass of its own): at most maxMergeRuns of them are merged in O(n·log runs).
-// Otherwise (level 0 is in arrival order; the count stops after a few dozen keys) inputs
-// shorter than bucketMin use pdqsort (slices.Sort), decimals rounded to a coarse step
-// (roundedDecimals) radixSort, and the rest bucketSort.
+// Otherwise (level 0 is in arrival order; the count stops after a few dozen keys) a processor
+// with AVX-512 uses quickSort, 1.2–2.1× faster than the scalar sorts on every shape measured
+// (BENCHMARKS.md, "An AVX-512 sort for level 0"); without it, inputs shorter than bucketMin use
+// pdqsort (slices.Sort), decimals rounded to a coarse step (roundedDecimals) radixSort, and the
+// rest bucketSort.
 func sortKeys(keys, tmp []uint64) []uint64 {
 	n := len(keys)
 	var starts [maxMergeRuns + 1]int // starts[r] is the index of run r's first key
@@ -71,6 +73,8 @@ func sortKeys(keys, tmp []uint64) []uint64 {
 		return keys
 	case runs <= maxMergeRuns:
 		return mergeRuns(keys, tmp, starts[:runs], equal)
+	case useAVX512:
+		return quickSort(keys, tmp)
 	case n < bucketMin:
 		slices.Sort(keys)
 		return keys

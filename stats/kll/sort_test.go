@@ -139,7 +139,13 @@ func TestBucketSort(t *testing.T) {
 	sorts := []struct {
 		name string
 		sort func(keys, tmp []uint64) []uint64
-	}{{"bucket", bucketSort}, {"radix", radixSort}, {"sortKeys", sortKeys}}
+	}{{"bucket", bucketSort}, {"radix", radixSort}, {"sortKeys", sortKeys}, {"sortKeysScalar", sortKeysScalar}}
+	if useAVX512 {
+		sorts = append(sorts, struct {
+			name string
+			sort func(keys, tmp []uint64) []uint64
+		}{"quick", quickSort})
+	}
 	for _, s := range sorts {
 		for _, c := range sortCases {
 			for _, n := range sortSizes() {
@@ -259,7 +265,7 @@ func FuzzBucketSort(f *testing.F) {
 		for len(keys) > 0 && len(keys) < 3000 {
 			keys = append(keys, keys...)
 		}
-		for _, s := range []func(keys, tmp []uint64) []uint64{bucketSort, sortKeys} {
+		for _, s := range []func(keys, tmp []uint64) []uint64{bucketSort, sortKeys, sortKeysScalar} {
 			checkSorted(t, "fuzz", s, slices.Clone(keys))
 		}
 	})

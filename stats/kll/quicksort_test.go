@@ -1,0 +1,170 @@
+package kll
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// sortKeysScalar is sortKeys with the AVX-512 sort turned off: what machines without AVX-512
+// (and builds with -tags purego, and other architectures) run.
+func sortKeysScalar(keys, tmp []uint64) []uint64 {
+	defer func(v bool) { useAVX512 = v }(useAVX512)
+	useAVX512 = false
+	return sortKeys(keys, tmp)
+}
+
+// TestQuickSort checks the AVX-512 quicksort against slices.Sort on every length up to 300 and
+// on level-0 sizes, for key shapes that stress its parts: distinct random keys (partitioning),
+// few distinct values and all-equal runs (the equal-keys split), sorted and reversed input (the
+// median of three), the extremes of the key range (the fill of the sorting network, p+1).
+func TestQuickSort(t *testing.T) {
+	needAVX512(t)
+	rnd := rand.New(rand.NewPCG(7, 7))
+	shapes := map[string]func(i, n int) uint64{
+		"random":   func(i, n int) uint64 { return rnd.Uint64() },
+		"few":      func(i, n int) uint64 { return uint64(rnd.IntN(5)) * 1000 },
+		"equal":    func(i, n int) uint64 { return 42 },
+		"sorted":   func(i, n int) uint64 { return uint64(i) },
+		"reversed": func(i, n int) uint64 { return uint64(n - i) },
+		"extremes": func(i, n int) uint64 { return []uint64{0, 1, 1<<64 - 2, 1<<64 - 1}[rnd.IntN(4)] },
+		"keys":     func(i, n int) uint64 { return javaKey(rnd.NormFloat64() * 100) },
+		"organ":    func(i, n int) uint64 { return uint64(min(i, n-i)) },
+	}
+	var lengths []int
+	for n := 0; n <= 300; n++ {
+		lengths = append(lengths, n)
+	}
+	lengths = append(lengths, 1023, 1024, 2050, 2400, 2647, 5000)
+	for name, gen := range shapes {
+		for _, n := range lengths {
+			keys := make([]uint64, n)
+			for i := range keys {
+				keys[i] = gen(i, n)
+			}
+			want := slices.Clone(keys)
+			slices.Sort(want)
+			tmp := make([]uint64, n)
+			got := quickSort(keys, tmp)
+			if !slices.Equal(got, want) {
+				t.Fatalf("%s, n=%d: quickSort differs from slices.Sort", name, n)
+			}
+		}
+	}
+}
+
+// needAVX512 skips a test of the AVX-512 kernels where they cannot run: the product then uses
+// the portable sorts, which the other tests cover.
+func needAVX512(t *testing.T) {
+	t.Helper()
+	if !useAVX512 {
+		t.Skip("no AVX-512 (and BMI2) on this machine, or not amd64: the quicksort is never used here")
+	}
+}
+
+// smallKeys returns n keys drawn from 0 … k-1.
+func smallKeys(rnd *rand.Rand, n, k int) []uint64 {
+	keys := make([]uint64, n)
+	for i := range keys {
+		keys[i] = uint64(rnd.IntN(k))
+	}
+	return keys
+}
+
+// TestSort16 checks the sorting network alone, from one buffer into another and in place, and
+// that it writes nothing past the n keys.
+func TestSort16(t *testing.T) {
+	needAVX512(t)
+	rnd := rand.New(rand.NewPCG(8, 8))
+	for n := 1; n <= 16; n++ {
+		for range 2000 {
+			src := smallKeys(rnd, 17, 6)
+			src[rnd.IntN(17)] = 1<<64 - 1
+			want := slices.Clone(src[:n])
+			slices.Sort(want)
+			dst := make([]uint64, 17)
+			dst[n] = 99
+			sort16AVX512(&src[0], &dst[0], n)
+			if !slices.Equal(dst[:n], want) || dst[n] != 99 {
+				t.Fatalf("n=%d: %v -> %v, want %v and 99 after", n, src[:n], dst[:n+1], want)
+			}
+			sentinel := src[n]
+			sort16AVX512(&src[0], &src[0], n)
+			if !slices.Equal(src[:n], want) || src[n] != sentinel {
+				t.Fatalf("n=%d in place: %v, want %v", n, src[:n+1], want)
+			}
+		}
+	}
+}
+
+// TestPartition checks the partition kernel's split and that it loses or invents no key.
+func TestPartition(t *testing.T) {
+	needAVX512(t)
+	rnd := rand.New(rand.NewPCG(9, 9))
+	for n := 1; n <= 70; n++ {
+		for range 200 {
+			src := smallKeys(rnd, n, 10)
+			p := uint64(rnd.IntN(11))
+			dst := make([]uint64, n+1)
+			dst[n] = 77
+			nl := partitionAVX512(src, dst[:n], p)
+			for i, k := range dst[:n] {
+				if (i < nl) != (k < p) {
+					t.Fatalf("n=%d p=%d: key %d at %d of %v (nl=%d)", n, p, k, i, dst[:n], nl)
+				}
+			}
+			a, b := slices.Clone(src), slices.Clone(dst[:n])
+			slices.Sort(a)
+			slices.Sort(b)
+			if !slices.Equal(a, b) || dst[n] != 77 {
+				t.Fatal(fmt.Sprintf("n=%d: keys changed or written past the end", n))
+			}
+		}
+	}
+}
+
+// BenchmarkQuickSortShapes compares sortKeys without AVX-512 ("scalar": bucketSort or
+// radixSort) with quickSort on level-0 runs of several shapes (BENCHMARKS.md, "An AVX-512 sort
+// for level 0").
+//
+//	go test -run '^$' -bench QuickSortShapes -count 6 ./stats/kll/
+func BenchmarkQuickSortShapes(b *testing.B) {
+	if !useAVX512 {
+		b.Skip("no AVX-512 on this machine (or not amd64)")
+	}
+	rnd := rand.New(rand.NewPCG(3, 3))
+	n := 2600
+	shapes := []struct {
+		name string
+		gen  func() float64
+	}{
+		{"normal", func() float64 { return rnd.NormFloat64() * 100 }},
+		{"int100k", func() float64 { return float64(rnd.IntN(100000)) }},
+		{"dec3", func() float64 { return float64(rnd.IntN(200000)-20000) / 1000 }},
+		{"age", func() float64 { return float64(18 + rnd.IntN(70)) }},
+		{"lognormal", func() float64 { return math.Exp(rnd.NormFloat64() * 2) }},
+	}
+	for _, sh := range shapes {
+		keys := make([]uint64, n)
+		for i := range keys {
+			keys[i] = javaKey(sh.gen())
+		}
+		work, tmp := make([]uint64, n), make([]uint64, n)
+		b.Run(sh.name+"/scalar", func(b *testing.B) {
+			b.SetBytes(int64(8 * n))
+			for b.Loop() {
+				copy(work, keys)
+				sortKeysScalar(work, tmp)
+			}
+		})
+		b.Run(sh.name+"/quick", func(b *testing.B) {
+			b.SetBytes(int64(8 * n))
+			for b.Loop() {
+				copy(work, keys)
+				quickSort(work, tmp)
+			}
+		})
+	}
+}

@@ -1,0 +1,22 @@
+//go:build amd64 && !purego
+
+package kll
+
+import "golang.org/x/sys/cpu"
+
+// useAVX512 selects the AVX-512 quicksort (sort_amd64.s) for level-0 runs; tests turn it off
+// to run the portable sorts. The partition kernel also uses BMI2's shifts (every processor with
+// AVX-512 has BMI2).
+var useAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasBMI2
+
+// partitionAVX512 stores the keys of src that are < pivot at the start of dst and the others
+// at its end (len(dst) ≥ len(src) > 0), each group in no particular order, and returns how many
+// are < pivot.
+//
+//go:noescape
+func partitionAVX512(src, dst []uint64, pivot uint64) int
+
+// sort16AVX512 sorts the n ≤ 16 keys at src into dst (which may be src).
+//
+//go:noescape
+func sort16AVX512(src, dst *uint64, n int)

@@ -1,0 +1,9 @@
+//go:build !amd64 || purego
+
+package kll
+
+var useAVX512 = false // no assembly here; a variable so that tests can set it as on amd64
+
+func partitionAVX512(src, dst []uint64, pivot uint64) int { panic("unreachable") }
+
+func sort16AVX512(src, dst *uint64, n int) { panic("unreachable") }
