@@ -8,6 +8,7 @@ package kll
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 )
 
@@ -250,9 +251,7 @@ func (s *Sketch) compact(h int) {
 		*ws = make([]uint64, max(2*n, 2*cap(*ws)))
 	}
 	keys, tmp := (*ws)[:n], (*ws)[n:2*n]
-	for i, x := range lv.buf[:n] {
-		keys[i] = javaKey(x)
-	}
+	toKeys(keys, lv.buf[:n])
 	sorted := sortKeys(keys, tmp)
 	next := s.levels[h+1].buf
 	if cap(next) == 0 {
@@ -261,9 +260,9 @@ func (s *Sketch) compact(h int) {
 		next = make([]float64, 0, max(n/2, s.caps[h+1]+1))
 	}
 	start := len(next)
-	for i := lv.offset; i < n; i += 2 {
-		next = append(next, fromJavaKey(sorted[i]))
-	}
+	m := (n - lv.offset + 1) / 2 // the indices offset, offset+2, … < n
+	next = slices.Grow(next, m)[:start+m]
+	fromEvenKeys(next[start:], sorted[lv.offset:n])
 	s.levels[h+1].buf = next
 	if invariants {
 		checkSortedRun(next[start:])

@@ -168,3 +168,52 @@ func BenchmarkQuickSortShapes(b *testing.B) {
 		})
 	}
 }
+
+// TestKeyConversions checks toKeys and fromEvenKeys (eight at a time with AVX-512, the rest one
+// by one) against javaKey and fromJavaKey on every length up to 100, with the values whose keys
+// are special: ±0, ±Inf, NaN (canonicalised), the smallest subnormals, the extremes.
+func TestKeyConversions(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(10, 10))
+	special := []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), math.NaN(),
+		math.Float64frombits(0xfff8000000000001), 5e-324, -5e-324, math.MaxFloat64, -math.MaxFloat64, 1, -1}
+	for _, vector := range []bool{false, useAVX512} {
+		func() {
+			defer func(v bool) { useAVX512 = v }(useAVX512)
+			useAVX512 = vector
+			for n := 0; n <= 100; n++ {
+				xs := make([]float64, n)
+				for i := range xs {
+					if rnd.IntN(3) == 0 {
+						xs[i] = special[rnd.IntN(len(special))]
+					} else {
+						xs[i] = rnd.NormFloat64() * math.Exp(rnd.NormFloat64()*20)
+					}
+				}
+				keys := make([]uint64, n+1)
+				keys[n] = 7
+				toKeys(keys, xs)
+				for i, x := range xs {
+					if keys[i] != javaKey(x) {
+						t.Fatalf("vector %v, n=%d: toKeys(%v) = %#x, want %#x", vector, n, x, keys[i], javaKey(x))
+					}
+				}
+				if keys[n] != 7 {
+					t.Fatalf("vector %v, n=%d: toKeys wrote past the end", vector, n)
+				}
+				for _, m := range []int{(n + 1) / 2, n / 2} {
+					out := make([]float64, m+1)
+					out[m] = 7
+					fromEvenKeys(out[:m], keys[:n])
+					for i := range m {
+						if math.Float64bits(out[i]) != math.Float64bits(fromJavaKey(keys[2*i])) {
+							t.Fatalf("vector %v, n=%d: fromEvenKeys[%d] = %v, want %v", vector, n, i, out[i], fromJavaKey(keys[2*i]))
+						}
+					}
+					if out[m] != 7 {
+						t.Fatalf("vector %v, n=%d: fromEvenKeys wrote past the end", vector, n)
+					}
+				}
+			}
+		}()
+	}
+}

@@ -33,6 +33,32 @@ func javaKey(x float64) uint64 {
 	return b ^ (uint64(int64(b)>>63) | signBit)
 }
 
+// toKeys sets keys[i] = javaKey(xs[i]) for every i < len(xs) (len(keys) ≥ len(xs)), eight at a
+// time with AVX-512.
+func toKeys(keys []uint64, xs []float64) {
+	i := 0
+	if useAVX512 {
+		i = len(xs) &^ 7
+		toKeysAVX512(keys[:i], xs[:i])
+	}
+	for ; i < len(xs); i++ {
+		keys[i] = javaKey(xs[i])
+	}
+}
+
+// fromEvenKeys sets out[i] = fromJavaKey(keys[2i]) for every i < len(out) (len(keys) ≥
+// 2·len(out) - 1): the half of a sorted level that a compaction keeps, back to values.
+func fromEvenKeys(out []float64, keys []uint64) {
+	i := 0
+	if useAVX512 {
+		i = min(len(out), len(keys)/2) &^ 7 // the vector loop reads 16 keys per 8 values
+		fromEvenKeysAVX512(out[:i], keys[:2*i])
+	}
+	for ; i < len(out); i++ {
+		out[i] = fromJavaKey(keys[2*i])
+	}
+}
+
 // fromJavaKey inverts javaKey. It is monotone on the keys of non-NaN values (k1 ≤ k2 implies
 // fromJavaKey(k1) ≤ fromJavaKey(k2), with -0.0 = 0.0), which bucketSort's value-linear map relies
 // on.

@@ -20,3 +20,14 @@ func partitionAVX512(src, dst []uint64, pivot uint64) int
 //
 //go:noescape
 func sort16AVX512(src, dst *uint64, n int)
+
+// toKeysAVX512 sets keys[i] = javaKey(xs[i]) for i < len(xs) &^ 7 (len(keys) ≥ that).
+//
+//go:noescape
+func toKeysAVX512(keys []uint64, xs []float64)
+
+// fromEvenKeysAVX512 sets out[i] = fromJavaKey(keys[2i]) for i < len(out) &^ 7 (len(keys) ≥
+// twice that).
+//
+//go:noescape
+func fromEvenKeysAVX512(out []float64, keys []uint64)

@@ -173,3 +173,77 @@ TEXT ·sort16AVX512(SB), NOSPLIT, $0-24
 	VMOVDQU64 Z4, K7, 64(DI)
 	VZEROUPPER
 	RET
+
+// evens is the VPERMT2Q index vector that picks lanes 0, 2, …, 14 of a pair of Z registers.
+DATA evens<>+0(SB)/8, $0
+DATA evens<>+8(SB)/8, $2
+DATA evens<>+16(SB)/8, $4
+DATA evens<>+24(SB)/8, $6
+DATA evens<>+32(SB)/8, $8
+DATA evens<>+40(SB)/8, $10
+DATA evens<>+48(SB)/8, $12
+DATA evens<>+56(SB)/8, $14
+GLOBL evens<>(SB), RODATA|NOPTR, $64
+
+// func toKeysAVX512(keys []uint64, xs []float64)
+//
+// keys[i] = javaKey(xs[i]) for the first len(xs) &^ 7 values, eight per iteration: NaN lanes
+// replaced by canonicalNaN's bits, then bits ^ (bits >> 63 (arithmetic) | signBit) in one
+// VPTERNLOGQ (truth table 0x1e: A ^ (B | C)).
+TEXT ·toKeysAVX512(SB), NOSPLIT, $0-48
+	MOVQ         keys_base+0(FP), DI
+	MOVQ         xs_base+24(FP), SI
+	MOVQ         xs_len+32(FP), CX
+	SHRQ         $3, CX
+	JZ           tkdone
+	MOVQ         $0x8000000000000000, AX
+	VPBROADCASTQ AX, Z30
+	MOVQ         $0x7ff8000000000000, AX
+	VPBROADCASTQ AX, Z31
+
+tkloop:
+	VMOVUPD    (SI), Z1
+	VCMPPD     $3, Z1, Z1, K1 // unordered with itself: NaN
+	VPBLENDMQ  Z31, Z1, K1, Z1
+	VPSRAQ     $63, Z1, Z2
+	VPTERNLOGQ $0x1e, Z30, Z2, Z1
+	VMOVDQU64  Z1, (DI)
+	ADDQ       $64, SI
+	ADDQ       $64, DI
+	DECQ       CX
+	JNZ        tkloop
+
+tkdone:
+	VZEROUPPER
+	RET
+
+// func fromEvenKeysAVX512(out []float64, keys []uint64)
+//
+// out[i] = fromJavaKey(keys[2i]) for the first len(out) &^ 7 values (len(keys) ≥ 2·that), eight
+// per iteration: the even lanes of sixteen keys by VPERMT2Q, then k ^ (^(k >> 63 (arithmetic)) |
+// signBit) in one VPTERNLOGQ (truth table 0x4b: A ^ (^B | C)).
+TEXT ·fromEvenKeysAVX512(SB), NOSPLIT, $0-48
+	MOVQ         out_base+0(FP), DI
+	MOVQ         out_len+8(FP), CX
+	MOVQ         keys_base+24(FP), SI
+	SHRQ         $3, CX
+	JZ           fkdone
+	MOVQ         $0x8000000000000000, AX
+	VPBROADCASTQ AX, Z30
+	VMOVDQU64    evens<>(SB), Z29
+
+fkloop:
+	VMOVDQU64  (SI), Z1
+	VMOVDQU64  64(SI), Z2
+	VPERMT2Q   Z2, Z29, Z1
+	VPSRAQ     $63, Z1, Z3
+	VPTERNLOGQ $0x4b, Z30, Z3, Z1
+	VMOVDQU64  Z1, (DI)
+	ADDQ       $128, SI
+	ADDQ       $64, DI
+	DECQ       CX
+	JNZ        fkloop
+
+fkdone:
+	VZEROUPPER
+	RET
