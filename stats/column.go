@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -90,11 +91,14 @@ func newNumeric() numeric {
 }
 
 func (n *numeric) add(x float64) {
-	if n.sketch == nil {
-		// Level 0 sized for the array at once: a short array (a chunk of wide data holds a few
-		// hundred rows) would otherwise grow it by doubling from kll's initial 256 items.
-		n.sketch = kll.NewReserved(n.sizeHint)
-	}
+	n.addStats(x)
+	n.updateSketch([]float64{x})
+}
+
+// addStats is add without the KLL sketch: the caller hands the same values, in the same order,
+// to updateSketch before anything reads the sketch. The moments stay in the per-value loop: their
+// update is one long dependency chain (a division per value) that a loop of its own would wait on.
+func (n *numeric) addStats(x float64) {
 	n.count++
 	n.sum += x
 	n.moments.Add(x)
@@ -102,7 +106,33 @@ func (n *numeric) add(x float64) {
 	// and math.Min/Max, but compile inline (TestMinMaxJavaSemantics).
 	n.min = min(n.min, x)
 	n.max = max(n.max, x)
-	n.sketch.Update(x)
+}
+
+// updateSketch adds xs to the KLL sketch in order (kll.Sketch.UpdateMany: one call per array
+// instead of one per value), creating it on the first value.
+func (n *numeric) updateSketch(xs []float64) {
+	if len(xs) == 0 {
+		return
+	}
+	if n.sketch == nil {
+		// Level 0 sized for the array at once: a short array (a chunk of wide data holds a few
+		// hundred rows) would otherwise grow it by doubling from kll's initial 256 items.
+		n.sketch = kll.NewReserved(n.sizeHint)
+	}
+	n.sketch.UpdateMany(xs)
+}
+
+// floatScratch holds the buffers in which Add gathers an array's numbers for updateSketch.
+var floatScratch = sync.Pool{New: func() any { return new([]float64) }}
+
+// scratchFloats returns a buffer from floatScratch with room for n numbers, and its holder for
+// floatScratch.Put.
+func scratchFloats(n int) (*[]float64, []float64) {
+	p := floatScratch.Get().(*[]float64)
+	if cap(*p) < n {
+		*p = make([]float64, 0, n)
+	}
+	return p, (*p)[:0]
 }
 
 // merge folds o into n the way Spark's final aggregation merges a partition buffer into its own.
@@ -145,23 +175,42 @@ func (c *Column) Add(a arrow.Array) error {
 	case *array.Int64:
 		vals := a.Int64Values()
 		nulls := a.NullN() != 0
+		c.num.sizeHint = len(vals)
+		p, xs := scratchFloats(len(vals))
 		for i, v := range vals {
 			if nulls && a.IsNull(i) {
 				continue
 			}
 			c.HLL.AddHash(hll.HashInt64(v))
-			c.num.add(float64(v))
+			x := float64(v)
+			c.num.addStats(x)
+			xs = append(xs, x)
 		}
+		c.num.updateSketch(xs)
+		floatScratch.Put(p)
 		c.addTypedKinds(dtype.Integral, len(vals), a.NullN())
 	case *array.Float64:
 		vals := a.Float64Values()
 		nulls := a.NullN() != 0
-		for i, v := range vals {
-			if nulls && a.IsNull(i) {
-				continue
+		c.num.sizeHint = len(vals)
+		if !nulls {
+			for _, v := range vals {
+				c.HLL.AddHash(hll.HashFloat64(v))
+				c.num.addStats(v)
 			}
-			c.HLL.AddHash(hll.HashFloat64(v))
-			c.num.add(v)
+			c.num.updateSketch(vals)
+		} else {
+			p, xs := scratchFloats(len(vals))
+			for i, v := range vals {
+				if a.IsNull(i) {
+					continue
+				}
+				c.HLL.AddHash(hll.HashFloat64(v))
+				c.num.addStats(v)
+				xs = append(xs, v)
+			}
+			c.num.updateSketch(xs)
+			floatScratch.Put(p)
 		}
 		c.addTypedKinds(dtype.Fractional, len(vals), a.NullN())
 	case *array.Boolean:
@@ -262,6 +311,8 @@ func (c *Column) addStrings(a *array.String) {
 	// kinds counts this array's kinds, added to c.Kinds at the end: kept local, the counters need
 	// not be reloaded and stored through c around every call in the loop.
 	var kinds dtype.Counts
+	// xs gathers the numbers for the KLL sketch, added after the loop (updateSketch).
+	scratch, xs := scratchFloats(n)
 	for i := 0; i < n; i++ {
 		if nulls && a.IsNull(i) {
 			kinds[dtype.Unknown]++
@@ -304,7 +355,8 @@ func (c *Column) addStrings(a *array.String) {
 				seen++
 				kinds[k]++
 				if ok && numOn {
-					c.num.add(x)
+					c.num.addStats(x)
+					xs = append(xs, x)
 				}
 				if k == dtype.Boolean || k == dtype.String {
 					numOn = false
@@ -334,7 +386,8 @@ func (c *Column) addStrings(a *array.String) {
 		h := hll.HashString(v)
 		c.HLL.AddHash(h)
 		if ok && numOn {
-			c.num.add(x)
+			c.num.addStats(x)
+			xs = append(xs, x)
 		}
 		if k == dtype.Boolean || k == dtype.String {
 			numOn = false
@@ -349,6 +402,8 @@ func (c *Column) addStrings(a *array.String) {
 			}
 		}
 	}
+	c.num.updateSketch(xs)
+	floatScratch.Put(scratch)
 	c.Kinds.Add(&kinds)
 	if !c.catsOff && c.numCategories() == 0 {
 		c.listCounts(a, &memo, &counts)

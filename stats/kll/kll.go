@@ -204,6 +204,24 @@ func (s *Sketch) Update(x float64) {
 	}
 }
 
+// UpdateMany adds the values of xs in order, exactly as that many calls of Update would: level
+// 0 takes them in runs that end where Update would condense. It saves a call and a test per
+// value where the caller has the values at hand (an array's numbers).
+func (s *Sketch) UpdateMany(xs []float64) {
+	for len(xs) > 0 {
+		// Update condenses after the append that makes actual exceed totalCap (at once if it
+		// already does: a condense compacts one level, which need not bring it under).
+		k := min(len(xs), max(1, s.totalCap-s.actual+1))
+		l0 := &s.levels[0]
+		l0.buf = append(l0.buf, xs[:k]...)
+		s.actual += k
+		xs = xs[k:]
+		if s.actual > s.totalCap {
+			s.condense()
+		}
+	}
+}
+
 // condense is QuantileNonSample.condense: compact the lowest level h whose size is at least
 // cap(h) into level h+1 (adding a level if h is the top), recount the items and stop. It reports
 // whether a level was compacted.

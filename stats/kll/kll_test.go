@@ -880,3 +880,32 @@ func TestNewReserved(t *testing.T) {
 		t.Fatalf("NewReserved: %v allocations, want 2", a)
 	}
 }
+
+// TestUpdateMany checks that adding values in slices of any length (UpdateMany) leaves the
+// sketch in exactly the state one Update per value does — levels, their order, the compaction
+// counters — across many compactions and level additions.
+func TestUpdateMany(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 11))
+	for _, n := range []int{0, 1, 2049, 2050, 2051, 5000, 100_000} {
+		for _, maxRun := range []int{1, 7, 2048, 3000, 1 << 20} {
+			xs := make([]float64, n)
+			for i := range xs {
+				xs[i] = r.NormFloat64()
+			}
+			one, many := New(), New()
+			for _, x := range xs {
+				one.Update(x)
+			}
+			for rest := xs; len(rest) > 0; {
+				k := min(len(rest), 1+r.IntN(maxRun))
+				many.UpdateMany(rest[:k])
+				rest = rest[k:]
+			}
+			a, _ := one.MarshalBinary()
+			b, _ := many.MarshalBinary()
+			if !bytes.Equal(a, b) || one.actual != many.actual {
+				t.Fatalf("n=%d, runs up to %d: UpdateMany's sketch differs from Update's", n, maxRun)
+			}
+		}
+	}
+}
