@@ -6,14 +6,14 @@ import (
 	"unsafe"
 )
 
-// quickLeaf is the largest partition quickSort finishes with one sorting network (sort16AVX512).
-const quickLeaf = 16
+// quickLeaf is the largest partition quickSort finishes with one sorting network (sort32AVX512).
+const quickLeaf = 32
 
 // quickSort sorts keys ascending with the AVX-512 kernels (useAVX512 must be set) and returns
 // keys; tmp (len(tmp) ≥ len(keys)) is clobbered. It is a quicksort whose partitions move
 // between keys and tmp: each level partitions eight keys per instruction sequence without a
 // branch on the data (partitionAVX512), and partitions of ≤ quickLeaf keys are sorted by a
-// bitonic network in two registers (sort16AVX512), which also moves them to where the result
+// bitonic network in four registers (sort32AVX512), which also moves them to where the result
 // belongs. Pivots are the median of three samples; a partition whose keys are all ≥ the pivot
 // (the pivot is its minimum) is split again into the keys equal to the pivot, which are done,
 // and the rest, so runs of equal keys cost linear time. Past 2·log2(n) levels (inputs that
@@ -39,7 +39,7 @@ func quickSortIn(a, b []uint64, inA bool, depth int) {
 			if !inA {
 				dst = b
 			}
-			sort16AVX512(unsafe.SliceData(a), unsafe.SliceData(dst), n)
+			sort32AVX512(unsafe.SliceData(a), unsafe.SliceData(dst), n)
 			return
 		}
 		if depth == 0 {

@@ -73,25 +73,25 @@ func smallKeys(rnd *rand.Rand, n, k int) []uint64 {
 	return keys
 }
 
-// TestSort16 checks the sorting network alone, from one buffer into another and in place, and
+// TestSort32 checks the sorting network alone, from one buffer into another and in place, and
 // that it writes nothing past the n keys.
-func TestSort16(t *testing.T) {
+func TestSort32(t *testing.T) {
 	needAVX512(t)
 	rnd := rand.New(rand.NewPCG(8, 8))
-	for n := 1; n <= 16; n++ {
+	for n := 1; n <= quickLeaf; n++ {
 		for range 2000 {
-			src := smallKeys(rnd, 17, 6)
-			src[rnd.IntN(17)] = 1<<64 - 1
+			src := smallKeys(rnd, quickLeaf+1, 6+n)
+			src[rnd.IntN(quickLeaf+1)] = 1<<64 - 1
 			want := slices.Clone(src[:n])
 			slices.Sort(want)
-			dst := make([]uint64, 17)
+			dst := make([]uint64, quickLeaf+1)
 			dst[n] = 99
-			sort16AVX512(&src[0], &dst[0], n)
+			sort32AVX512(&src[0], &dst[0], n)
 			if !slices.Equal(dst[:n], want) || dst[n] != 99 {
 				t.Fatalf("n=%d: %v -> %v, want %v and 99 after", n, src[:n], dst[:n+1], want)
 			}
 			sentinel := src[n]
-			sort16AVX512(&src[0], &src[0], n)
+			sort32AVX512(&src[0], &src[0], n)
 			if !slices.Equal(src[:n], want) || src[n] != sentinel {
 				t.Fatalf("n=%d in place: %v, want %v", n, src[:n+1], want)
 			}

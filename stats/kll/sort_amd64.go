@@ -16,10 +16,10 @@ var useAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasBMI2
 //go:noescape
 func partitionAVX512(src, dst []uint64, pivot uint64) int
 
-// sort16AVX512 sorts the n ≤ 16 keys at src into dst (which may be src).
+// sort32AVX512 sorts the n ≤ 32 keys at src into dst (which may be src).
 //
 //go:noescape
-func sort16AVX512(src, dst *uint64, n int)
+func sort32AVX512(src, dst *uint64, n int)
 
 // toKeysAVX512 sets keys[i] = javaKey(xs[i]) for i < len(xs) &^ 7 (len(keys) ≥ that).
 //

@@ -118,24 +118,44 @@ done:
 	VPSHUFD    $0x4e, R, P    \
 	STAGE(R, P, T, K6)
 
-// func sort16AVX512(src, dst *uint64, n int)
+// MERGE16(A, B, T1, T2) sorts the sixteen lanes of A then B ascending if they are bitonic: a
+// compare-exchange of the two registers (distance 8), then each register merged (MERGE8).
+#define MERGE16(A, B, T1, T2) \
+	VPMINUQ B, A, T1 \
+	VPMAXUQ B, A, B  \
+	VMOVDQA64 T1, A  \
+	MERGE8(A, T1, T2) \
+	MERGE8(B, T1, T2)
+
+// SORT16(A, B, T1, T2) sorts the sixteen lanes of A then B ascending: each register sorted, B
+// reversed (Z31 holds the reversing index), the lane-wise minimum in A and maximum in B (each
+// bitonic), each merged.
+#define SORT16(A, B, T1, T2) \
+	SORT8(A, T1, T2)     \
+	SORT8(B, T1, T2)     \
+	VPERMQ  B, Z31, B    \
+	VPMINUQ B, A, T1     \
+	VPMAXUQ B, A, B      \
+	VMOVDQA64 T1, A      \
+	MERGE8(A, T1, T2)    \
+	MERGE8(B, T1, T2)
+
+// func sort32AVX512(src, dst *uint64, n int)
 //
-// Sorts the n ≤ 16 keys at src into dst (which may be src): the keys are loaded into two Z
-// registers under masks over a fill of all ones (MaxUint64 sorts last), each register is sorted
-// by a bitonic network, the two are merged (the second reversed, lane-wise minimum and maximum,
-// each half merged), and the first n lanes are stored.
-TEXT ·sort16AVX512(SB), NOSPLIT, $0-24
+// Sorts the n ≤ 32 keys at src into dst (which may be src): the keys are loaded into four Z
+// registers under masks over a fill of all ones (MaxUint64 sorts last), the first two and the
+// last two are sorted as sixteen keys each (SORT16), and the two sixteens merged: the second
+// reversed, lane-wise minima and maxima give the sixteen smallest and the sixteen largest keys
+// as bitonic sequences, each merged (MERGE16). The first n lanes are stored.
+TEXT ·sort32AVX512(SB), NOSPLIT, $0-24
 	MOVQ src+0(FP), SI
 	MOVQ dst+8(FP), DI
 	MOVQ n+16(FP), CX
 
-	// The lanes of the 16 that hold keys: AX for the first register, R8 for the second.
-	MOVL $1, AX
-	SHLL CX, AX
-	DECL AX
-	MOVL AX, R8
-	SHRL $8, R8
-	ANDL $0xff, AX
+	// R8: the lanes of the 32 that hold keys, eight bits per register.
+	MOVQ $1, R8
+	SHLQ CX, R8
+	DECQ R8
 
 	MOVW  $0x66, R9
 	KMOVW R9, K1
@@ -149,28 +169,49 @@ TEXT ·sort16AVX512(SB), NOSPLIT, $0-24
 	KMOVW R9, K5
 	MOVW  $0xaa, R9
 	KMOVW R9, K6
+	VMOVDQU64 reverse8<>(SB), Z31
 
 	VPTERNLOGQ $0xff, Z1, Z1, Z1 // all ones
 	VMOVDQA64  Z1, Z2
-	KMOVW      AX, K7
+	VMOVDQA64  Z1, Z3
+	VMOVDQA64  Z1, Z4
+	MOVQ       R8, R9
+	KMOVW      R9, K7 // KMOVW takes the low 16 bits; eight lanes use the low 8
 	VMOVDQU64  (SI), K7, Z1
-	KMOVW      R8, K7
+	SHRQ       $8, R9
+	KMOVW      R9, K7
 	VMOVDQU64  64(SI), K7, Z2
+	SHRQ       $8, R9
+	KMOVW      R9, K7
+	VMOVDQU64  128(SI), K7, Z3
+	SHRQ       $8, R9
+	KMOVW      R9, K7
+	VMOVDQU64  192(SI), K7, Z4
 
-	SORT8(Z1, Z3, Z4)
-	SORT8(Z2, Z5, Z6)
+	SORT16(Z1, Z2, Z5, Z6)
+	SORT16(Z3, Z4, Z7, Z8)
 
-	VMOVDQU64 reverse8<>(SB), Z7
-	VPERMQ    Z2, Z7, Z2
-	VPMINUQ   Z2, Z1, Z3
-	VPMAXUQ   Z2, Z1, Z4
-	MERGE8(Z3, Z5, Z6)
-	MERGE8(Z4, Z1, Z2)
+	// Merge: (Z1, Z2) against (Z3, Z4) reversed, which is (rev Z4, rev Z3).
+	VPERMQ  Z4, Z31, Z4
+	VPERMQ  Z3, Z31, Z3
+	VPMINUQ Z4, Z1, Z5 // lo1
+	VPMAXUQ Z4, Z1, Z6 // hi1
+	VPMINUQ Z3, Z2, Z7 // lo2
+	VPMAXUQ Z3, Z2, Z8 // hi2
+	MERGE16(Z5, Z7, Z1, Z2)
+	MERGE16(Z6, Z8, Z3, Z4)
 
-	KMOVW     AX, K7
-	VMOVDQU64 Z3, K7, (DI)
 	KMOVW     R8, K7
-	VMOVDQU64 Z4, K7, 64(DI)
+	VMOVDQU64 Z5, K7, (DI)
+	SHRQ      $8, R8
+	KMOVW     R8, K7
+	VMOVDQU64 Z7, K7, 64(DI)
+	SHRQ      $8, R8
+	KMOVW     R8, K7
+	VMOVDQU64 Z6, K7, 128(DI)
+	SHRQ      $8, R8
+	KMOVW     R8, K7
+	VMOVDQU64 Z8, K7, 192(DI)
 	VZEROUPPER
 	RET
 

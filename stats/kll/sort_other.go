@@ -6,7 +6,7 @@ var useAVX512 = false // no assembly here; a variable so that tests can set it a
 
 func partitionAVX512(src, dst []uint64, pivot uint64) int { panic("unreachable") }
 
-func sort16AVX512(src, dst *uint64, n int) { panic("unreachable") }
+func sort32AVX512(src, dst *uint64, n int) { panic("unreachable") }
 
 func toKeysAVX512(keys []uint64, xs []float64) { panic("unreachable") }
 
