@@ -121,3 +121,29 @@ func BenchmarkEstimate(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMerge measures merging one sketch into another (a wide profile merges one per column
+// per chunk): Merge against the byte-by-byte maximum it replaced.
+//
+//	go test ./stats/hll/ -run '^$' -bench 'Merge' -count 10
+func BenchmarkMerge(b *testing.B) {
+	var s, o Sketch
+	for i := range 5000 {
+		s.AddString(strconv.Itoa(i))
+		o.AddString(strconv.Itoa(i + 2500))
+	}
+	b.Run("swar", func(b *testing.B) {
+		b.SetBytes(NumRegisters)
+		for b.Loop() {
+			s.Merge(&o)
+		}
+	})
+	b.Run("bytewise", func(b *testing.B) {
+		b.SetBytes(NumRegisters)
+		for b.Loop() {
+			for i := range s.reg {
+				s.reg[i] = max(s.reg[i], o.reg[i])
+			}
+		}
+	})
+}

@@ -16,6 +16,7 @@
 package hll
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -75,9 +76,24 @@ func (s *Sketch) AddBytes(b []byte) { s.AddHash(Hash(b)) }
 // (Deequ DeequHyperLogLogPlusPlusUtils.merge). Merging is commutative,
 // associative and idempotent, so partition order does not matter.
 func (s *Sketch) Merge(o *Sketch) {
-	for i := range s.reg {
-		s.reg[i] = max(s.reg[i], o.reg[i])
+	// Eight registers per step (SWAR): a wide profile merges 1,000 sketches per chunk, and the
+	// byte loop was 1 % of such a job.
+	for i := 0; i < NumRegisters; i += 8 {
+		a := binary.LittleEndian.Uint64(s.reg[i:])
+		b := binary.LittleEndian.Uint64(o.reg[i:])
+		binary.LittleEndian.PutUint64(s.reg[i:], maxBytes(a, b))
 	}
+}
+
+// maxBytes returns the bytewise unsigned maximum of a and b. Bit 7 of each byte of ge is set
+// where a's byte ≥ b's: from the high bits when they differ, else from the low seven bits'
+// comparison (a borrow-free subtraction with bit 7 set on a's side); it then widens to a mask.
+func maxBytes(a, b uint64) uint64 {
+	const hi = 0x8080808080808080
+	low := ((a | hi) - (b &^ hi)) & hi // bit 7: a's low 7 bits ≥ b's
+	ge := (a&^b | ^(a^b)&low) & hi
+	mask := (ge >> 7) * 0xff
+	return a&mask | b&^mask
 }
 
 // Estimate returns the HLL++ cardinality estimate, computed exactly as Deequ's

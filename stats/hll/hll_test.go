@@ -323,3 +323,25 @@ func TestAlphaM2(t *testing.T) {
 		t.Fatalf("alphaM2 = %v, want %v", alphaM2, a)
 	}
 }
+
+// TestMaxBytes checks the eight-register maximum Merge uses against the bytewise one, on every
+// pair of byte values in each lane position.
+func TestMaxBytes(t *testing.T) {
+	for x := range 256 {
+		for y := range 256 {
+			for lane := range 8 {
+				sh := 8 * uint(lane)
+				// The other lanes hold values that make a borrow or carry across lanes show.
+				a := uint64(x)<<sh | 0x00ff00ff00ff00ff&^(0xff<<sh)
+				b := uint64(y)<<sh | 0xff00ff00ff00ff00&^(0xff<<sh)
+				got := maxBytes(a, b)
+				for k := range 8 {
+					ka, kb := byte(a>>(8*k)), byte(b>>(8*k))
+					if g := byte(got >> (8 * k)); g != max(ka, kb) {
+						t.Fatalf("maxBytes(%#x, %#x) byte %d = %#x, want %#x", a, b, k, g, max(ka, kb))
+					}
+				}
+			}
+		}
+	}
+}
