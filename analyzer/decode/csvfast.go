@@ -229,11 +229,17 @@ func fillColumn(col *strCol, d []byte, seps []int32, ncol, c, r0, rs, r1 int) {
 
 // validity sets the validity bits of rows r0 … r1-1 of col (r0 a multiple of 8) from their
 // offsets — a row is null when its value is empty — counts the nulls, and returns the longest
-// value's length. Eight rows make a byte, unrolled.
+// value's length. Eight rows make a byte: with AVX2 one step of validityAVX2, else unrolled.
 func validity(col *strCol, r0, r1 int) (longest int32) {
 	offs, valid := col.offs, col.valid
 	set := 0
 	r := r0
+	if blocks := (r1 - r0) / 8; useAVX2 && blocks > 0 {
+		_ = offs[r0+8*blocks]         // the vector loop reads the offsets up to here
+		_ = valid[(r0+8*blocks)>>3-1] // and writes the validity bytes up to here
+		set, longest = validityAVX2(&offs[r0], &valid[r0>>3], blocks)
+		r += 8 * blocks
+	}
 	for ; r+8 <= r1; r += 8 {
 		o := (*[9]int32)(offs[r : r+9])
 		l0, l1, l2, l3 := o[1]-o[0], o[2]-o[1], o[3]-o[2], o[4]-o[3]

@@ -283,3 +283,78 @@ func TestSplitterMarksPlainChunks(t *testing.T) {
 		})
 	}
 }
+
+// TestValidity checks validity's vector loop against the portable one: validity bytes, null
+// count and longest length, for row ranges starting at multiples of 8 and ending anywhere, with
+// empty values (nulls), long values and the longest one in every position of a 16-row block.
+func TestValidity(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("no AVX2 here (or not amd64): validity's portable loop is covered by the parser tests")
+	}
+	r := rand.New(rand.NewPCG(15, 15))
+	for trial := range 3000 {
+		rows := r.IntN(200)
+		offs := make([]int32, rows+1)
+		for i := 1; i <= rows; i++ {
+			l := int32(0)
+			switch r.IntN(4) {
+			case 1, 2:
+				l = int32(1 + r.IntN(16))
+			case 3:
+				l = int32(r.IntN(1 << uint(r.IntN(20))))
+			}
+			offs[i] = offs[i-1] + l
+		}
+		r0 := 8 * r.IntN(rows/8+1)
+		r1 := r0 + r.IntN(rows-r0+1)
+		run := func(vector bool) ([]byte, int, int32) {
+			defer func(v bool) { useAVX2 = v }(useAVX2)
+			useAVX2 = vector
+			col := &strCol{offs: offs, valid: make([]byte, (rows+1)/8+1)}
+			longest := validity(col, r0, r1)
+			return col.valid, col.nulls, longest
+		}
+		vv, vn, vl := run(true)
+		pv, pn, pl := run(false)
+		if !bytes.Equal(vv, pv) || vn != pn || vl != pl {
+			t.Fatalf("trial %d, rows %d…%d: vector gives %x, %d nulls, longest %d; portable %x, %d, %d",
+				trial, r0, r1, vv, vn, vl, pv, pn, pl)
+		}
+	}
+}
+
+// BenchmarkValidity measures validity on a column of 65,536 rows (one in ten empty), with the
+// AVX2 loop where the CPU has it and with the portable loop.
+//
+//	go test -run '^$' -bench Validity -count 6 ./analyzer/decode/
+func BenchmarkValidity(b *testing.B) {
+	r := rand.New(rand.NewPCG(16, 16))
+	const rows = 1 << 16
+	offs := make([]int32, rows+1)
+	for i := 1; i <= rows; i++ {
+		l := int32(1 + r.IntN(12))
+		if r.IntN(10) == 0 {
+			l = 0
+		}
+		offs[i] = offs[i-1] + l
+	}
+	col := &strCol{offs: offs, valid: make([]byte, rows/8+1)}
+	for _, vector := range []bool{true, false} {
+		name := "portable"
+		if vector {
+			if !useAVX2 {
+				continue
+			}
+			name = "avx2"
+		}
+		b.Run(name, func(b *testing.B) {
+			defer func(v bool) { useAVX2 = v }(useAVX2)
+			useAVX2 = vector
+			b.SetBytes(rows)
+			for b.Loop() {
+				col.nulls = 0
+				validity(col, 0, rows)
+			}
+		})
+	}
+}

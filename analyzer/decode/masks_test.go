@@ -5,8 +5,8 @@ import (
 	"testing"
 )
 
-// maskImpls runs f once per byteMasks implementation this machine has: the AVX2 assembly where
-// the CPU has AVX2, and always the portable one.
+// maskImpls runs f once with the AVX2 kernels (byte bitmaps, validity bits) where the CPU has
+// AVX2, and always once with the portable code.
 func maskImpls(t *testing.T, f func(t *testing.T)) {
 	t.Helper()
 	have := useAVX2
@@ -14,7 +14,7 @@ func maskImpls(t *testing.T, f func(t *testing.T)) {
 	if have {
 		t.Run("avx2", f)
 	} else {
-		t.Log("no AVX2 here (or not amd64): only the portable byteMasks is tested")
+		t.Log("no AVX2 here (or not amd64): only the portable code is tested")
 	}
 	useAVX2 = false
 	t.Run("portable", f)
