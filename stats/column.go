@@ -193,23 +193,25 @@ func (c *Column) Add(a arrow.Array) error {
 		vals := a.Float64Values()
 		nulls := a.NullN() != 0
 		c.num.sizeHint = len(vals)
-		if !nulls {
-			for _, v := range vals {
-				c.HLL.AddHash(hll.HashFloat64(v))
-				c.num.addStats(v)
+		// Without nulls the array's values go to the sketch as they are; with some, the others
+		// are gathered in a scratch buffer.
+		var p *[]float64
+		xs := vals
+		if nulls {
+			p, xs = scratchFloats(len(vals))
+		}
+		for i, v := range vals {
+			if nulls && a.IsNull(i) {
+				continue
 			}
-			c.num.updateSketch(vals)
-		} else {
-			p, xs := scratchFloats(len(vals))
-			for i, v := range vals {
-				if a.IsNull(i) {
-					continue
-				}
-				c.HLL.AddHash(hll.HashFloat64(v))
-				c.num.addStats(v)
+			c.HLL.AddHash(hll.HashFloat64(v))
+			c.num.addStats(v)
+			if nulls {
 				xs = append(xs, v)
 			}
-			c.num.updateSketch(xs)
+		}
+		c.num.updateSketch(xs)
+		if p != nil {
 			floatScratch.Put(p)
 		}
 		c.addTypedKinds(dtype.Fractional, len(vals), a.NullN())

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/driftwatch/driftwatch/internal/datagen/gen"
 )
 
 // benchSize is the generated input size: 16 MiB, four default chunks.
@@ -90,33 +92,14 @@ func BenchmarkCSVSplitParse(b *testing.B) {
 	b.Run("wide", func(b *testing.B) { benchCSVSplitParseRows(b, wide, rows, NewPool(64<<20)) })
 }
 
-// wideCSV returns about size bytes of a CSV table of cols numeric columns, alternately integers
-// and decimals with three places (the shape internal/datagen -wide writes), and its row count.
+// wideCSV returns about size bytes of the wide CSV table internal/datagen -wide writes (cols
+// numeric columns, alternately integers and decimals with three places) and its row count.
 func wideCSV(cols, size int) ([]byte, int) {
-	rnd := rand.New(rand.NewPCG(2, 2))
 	var c bytes.Buffer
-	for i := range cols {
-		if i > 0 {
-			c.WriteByte(',')
-		}
-		fmt.Fprintf(&c, "c%d", i)
+	if err := gen.WriteWide(&c, int64(size), 2, cols); err != nil {
+		panic(err)
 	}
-	c.WriteByte('\n')
-	rows := 0
-	for ; c.Len() < size; rows++ {
-		for i := range cols {
-			if i > 0 {
-				c.WriteByte(',')
-			}
-			if i%2 == 0 {
-				c.WriteString(strconv.Itoa(rnd.IntN(100000)))
-			} else {
-				c.WriteString(strconv.FormatFloat(rnd.Float64()*200-20, 'f', 3, 64))
-			}
-		}
-		c.WriteByte('\n')
-	}
-	return c.Bytes(), rows
+	return c.Bytes(), bytes.Count(c.Bytes(), []byte{'\n'}) - 1
 }
 
 func benchCSVSplitParse(b *testing.B, data []byte, mem memory.Allocator) {

@@ -137,7 +137,8 @@ func parseFast(d []byte, names []string, lines int, mem memory.Allocator) (rec a
 		size = small[:ncol]
 	}
 	// Row by row over a slice of the row's ncol+1 separators, so that the inner loop has no
-	// bounds checks; each field's -1 (its separator) is taken once per column at the end.
+	// bounds checks; each field's -1 (its separator) is taken once per column at the end, with
+	// the 16 bytes of slack.
 	for j := 0; j < nf; j += ncol {
 		row := seps[j : j+ncol+1]
 		next := row[1:]
@@ -148,10 +149,7 @@ func parseFast(d []byte, names []string, lines int, mem memory.Allocator) (rec a
 		}
 	}
 	for c := range size {
-		size[c] -= rows
-	}
-	for c := range size {
-		size[c] += 16
+		size[c] += 16 - rows
 	}
 	cols := newStrCols(mem, rows, size)
 	defer releaseCols(cols)

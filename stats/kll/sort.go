@@ -74,7 +74,7 @@ func fromJavaKey(k uint64) float64 {
 // records where they start and how many adjacent keys are equal (mergeRuns uses both, so it
 // needs no pass of its own): at most maxMergeRuns of them are merged in O(n·log runs).
 // Otherwise (level 0 is in arrival order; the count stops after a few dozen keys) a processor
-// with AVX-512 uses quickSort, 1.2–2.1× faster than the scalar sorts on every shape measured
+// with AVX-512 uses quickSort, 1.3–3× faster than the scalar sorts on every shape measured
 // (BENCHMARKS.md, "An AVX-512 sort for level 0"); without it, inputs shorter than bucketMin use
 // pdqsort (slices.Sort), decimals rounded to a coarse step (roundedDecimals) radixSort, and the
 // rest bucketSort.
