@@ -338,7 +338,11 @@ func (c *Column) addStrings(a *array.String) {
 				var k dtype.Kind
 				var x float64
 				var ok bool
-				ent, found := memo.find(w0, w1, uint8(l))
+				j, ent := memo.at(w0, w1)
+				found := ent.holds(w0, w1, uint8(l))
+				if !found {
+					ent, found = memo.probe(j, w0, w1, uint8(l))
+				}
 				if found {
 					ent.n++
 					k, x, ok = ent.k, ent.x, ent.ok

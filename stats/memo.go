@@ -70,8 +70,32 @@ func (m *memoTable) release() { putMemoSlots(m.slots); m.slots = nil }
 
 // find returns the entry of the value (w0, w1, l), or the free slot where it belongs.
 func (m *memoTable) find(w0, w1 uint64, l uint8) (*memoEntry, bool) {
+	j, e := m.at(w0, w1)
+	if e.holds(w0, w1, l) {
+		return e, true
+	}
+	return m.probe(j, w0, w1, l)
+}
+
+// at returns the slot where the search for the value (w0, w1) starts, and its index. With holds
+// it is find's first probe, where a repeated value is found most of the time, in pieces small
+// enough to be inlined into addStrings' loop, which calls probe only when it misses: a call per
+// value there makes the loop spill and reload its live registers around it.
+func (m *memoTable) at(w0, w1 uint64) (uint64, *memoEntry) {
+	j := memoHash(w0, w1) & uint64(len(m.slots)-1)
+	return j, &m.slots[j]
+}
+
+// holds reports whether e is the entry of the value (w0, w1, l).
+func (e *memoEntry) holds(w0, w1 uint64, l uint8) bool {
+	return e.n != 0 && e.w0 == w0 && e.w1 == w1 && e.ln == l
+}
+
+// probe is find from slot j on. It is kept out of line so that find stays inlinable.
+//
+//go:noinline
+func (m *memoTable) probe(j, w0, w1 uint64, l uint8) (*memoEntry, bool) {
 	mask := uint64(len(m.slots) - 1)
-	j := memoHash(w0, w1) & mask
 	for {
 		e := &m.slots[j]
 		if e.n == 0 {
