@@ -7,6 +7,10 @@ import "golang.org/x/sys/cpu"
 // useAVX2 selects byteMasksAVX2; tests turn it off to run the fallback.
 var useAVX2 = cpu.X86.HasAVX2
 
+// useAVX512 selects sepsAVX512 for the fast path's separator pass; tests turn it off to run the
+// bitmaps and the word loop.
+var useAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasPOPCNT
+
 // validityAVX2 sets the validity bytes of 8·blocks rows from their offsets (valid points at the
 // first row's byte, offs at its offset; 8·blocks+1 offsets are read) and returns how many rows
 // are valid and the longest length (validity_amd64.s). It runs where useAVX2 is set.
@@ -20,3 +24,12 @@ func validityAVX2(offs *int32, valid *byte, blocks int) (set int, longest int32)
 //
 //go:noescape
 func byteMasksAVX2(b []byte, c0, c1 byte, m0, m1 []uint64) uint64
+
+// sepsAVX512 writes the positions (byte offsets from d) of the bytes equal to c0 or c1 in the
+// 64-byte blocks of d to seps from index k on, in order, block by block while k ≤ limit (which
+// must be at most len(seps) - 64: a block's stores reach 64 entries past k), for at most blocks
+// blocks (seps_amd64.s). It returns the next free index, the number of blocks done and, non-zero
+// if a byte of them is ≥ 0x80, their high bits. It runs where useAVX512 is set.
+//
+//go:noescape
+func sepsAVX512(d *byte, blocks int, seps *int32, k, limit int, c0, c1 byte) (next, done int, high uint64)

@@ -4,6 +4,12 @@ package decode
 
 var useAVX2 = false // no assembly here; a variable so that tests can set it as on amd64
 
+var useAVX512 = false
+
+func sepsAVX512(d *byte, blocks int, seps *int32, k, limit int, c0, c1 byte) (next, done int, high uint64) {
+	panic("unreachable")
+}
+
 func byteMasksAVX2(b []byte, c0, c1 byte, m0, m1 []uint64) uint64 { panic("unreachable") }
 
 func validityAVX2(offs *int32, valid *byte, blocks int) (set int, longest int32) {

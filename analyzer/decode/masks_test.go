@@ -9,8 +9,14 @@ import (
 // AVX2, and always once with the portable code.
 func maskImpls(t *testing.T, f func(t *testing.T)) {
 	t.Helper()
-	have := useAVX2
-	defer func() { useAVX2 = have }()
+	have, have512 := useAVX2, useAVX512
+	defer func() { useAVX2, useAVX512 = have, have512 }()
+	if have512 {
+		t.Run("avx512", f)
+	} else {
+		t.Log("no AVX-512 (F, BW) here (or not amd64): sepsAVX512 is not tested")
+	}
+	useAVX512 = false
 	if have {
 		t.Run("avx2", f)
 	} else {

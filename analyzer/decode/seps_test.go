@@ -1,0 +1,84 @@
+package decode
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"unsafe"
+)
+
+// TestSepsAVX512 checks the separator kernel against a byte loop: random blocks from an alphabet
+// of the two separators, their neighbours and non-ASCII bytes at several densities (none, every
+// byte, typical), output arrays from just too small to roomy, with sentinels past len(seps) that
+// must stay untouched, and the stop rule: blocks are taken while k ≤ limit.
+func TestSepsAVX512(t *testing.T) {
+	if !useAVX512 {
+		t.Skip("no AVX-512 (F, BW) here (or not amd64): the kernel cannot run")
+	}
+	r := rand.New(rand.NewPCG(4, 4))
+	const sentinel = -7
+	for trial := range 4000 {
+		blocks := r.IntN(12)
+		d := make([]byte, 64*blocks)
+		alphabet := ",\n+-\x0b\x2ca0\x8a\xac"
+		switch trial % 5 {
+		case 0:
+			alphabet = "ab" // no separator
+		case 1:
+			alphabet = ",\n" // only separators
+		case 2:
+			alphabet = "0123456789.,,\n" // like numeric CSV
+		}
+		for i := range d {
+			d[i] = alphabet[r.IntN(len(alphabet))]
+		}
+		var want []int32
+		for i, c := range d {
+			if c == ',' || c == '\n' {
+				want = append(want, int32(i))
+			}
+		}
+		k0 := r.IntN(3)
+		size := k0 + 64 + r.IntN(len(want)+2)
+		buf := make([]int32, size+80)
+		for i := range buf {
+			buf[i] = sentinel
+		}
+		seps := buf[:size]
+		limit := len(seps) - 64
+		next, done, h := sepsAVX512(unsafe.SliceData(d), blocks, unsafe.SliceData(seps), k0, limit, ',', '\n')
+		// The blocks it must have done: while k ≤ limit.
+		k, wantDone := k0, 0
+		for wantDone < blocks && k <= limit {
+			for _, c := range d[64*wantDone : 64*wantDone+64] {
+				if c == ',' || c == '\n' {
+					k++
+				}
+			}
+			wantDone++
+		}
+		if done != wantDone || next != k {
+			t.Fatalf("trial %d: %d blocks, next %d; want %d blocks, next %d", trial, done, next, wantDone, k)
+		}
+		if got := seps[k0:next]; !slices.Equal(got, want[:next-k0]) {
+			t.Fatalf("trial %d: positions %v, want %v", trial, got, want[:next-k0])
+		}
+		for i := range k0 {
+			if seps[i] != sentinel {
+				t.Fatalf("trial %d: seps[%d] before k written", trial, i)
+			}
+		}
+		for i := len(seps); i < len(buf); i++ {
+			if buf[i] != sentinel {
+				t.Fatalf("trial %d: wrote past len(seps) at %d", trial, i)
+			}
+		}
+		var wantHigh bool
+		for _, c := range d[:64*done] {
+			wantHigh = wantHigh || c >= 0x80
+		}
+		if (h != 0) != wantHigh {
+			t.Fatalf("trial %d: high %#x, want %v", trial, h, wantHigh)
+		}
+	}
+}
