@@ -137,29 +137,29 @@ func parseFast(d []byte, names []string, lines int, mem memory.Allocator) (rec a
 		return nil, false, nil
 	}
 
-	// Each column's bytes, to size its buffer exactly: 16 bytes of slack let every field be
-	// moved with one 16-byte store.
-	var small [64]int
-	size := small[:0]
-	if ncol > len(small) {
+	// Each column's bytes, to size its buffer exactly, from the column sums of the separator
+	// positions (columnSums): field (r, c) spans seps[r·ncol+c]+1 … seps[r·ncol+c+1], so column c
+	// holds B[c+1] - B[c] - rows bytes, where B[m] sums seps[r·ncol+m] over the rows and B[ncol]
+	// = B[0] - seps[0] + seps[nf]. 16 bytes of slack let every field be moved with one 16-byte
+	// store.
+	var small [65]int64
+	var sums []int64
+	if ncol >= len(small) {
+		sums = make([]int64, ncol+1)
+	} else {
+		sums = small[:ncol+1]
+	}
+	columnSums(sums[:ncol], seps[:nf])
+	sums[ncol] = sums[0] - int64(seps[0]) + int64(seps[nf])
+	var smallSize [64]int
+	size := smallSize[:0]
+	if ncol > len(smallSize) {
 		size = make([]int, ncol)
 	} else {
-		size = small[:ncol]
-	}
-	// Row by row over a slice of the row's ncol+1 separators, so that the inner loop has no
-	// bounds checks; each field's -1 (its separator) is taken once per column at the end, with
-	// the 16 bytes of slack.
-	for j := 0; j < nf; j += ncol {
-		row := seps[j : j+ncol+1]
-		next := row[1:]
-		_ = next[len(size)-1]
-		_ = row[len(size)-1]
-		for c := range size {
-			size[c] += int(next[c] - row[c])
-		}
+		size = smallSize[:ncol]
 	}
 	for c := range size {
-		size[c] += 16 - rows
+		size[c] = int(sums[c+1]-sums[c]) - rows + 16
 	}
 	cols := newStrCols(mem, rows, size)
 	defer releaseCols(cols)
@@ -279,4 +279,57 @@ func b2u8(b bool) byte {
 		v = 1
 	}
 	return v
+}
+
+// maxSumPeriod bounds the accumulators of colSumsAVX512 (16 int64 per step of the period: 64 KiB).
+const maxSumPeriod = 512
+
+// columnSums sets sums[c] to the sum of m[r·ncol+c] over the rows r of m, a row-major matrix of
+// ncol = len(sums) columns. With AVX-512 the whole sixteens go through colSumsAVX512 with a
+// period of ncol / gcd(ncol, 16) steps (16·period is a multiple of ncol, so a lane of a group
+// always meets the same column), and the groups' lanes are folded into their columns after;
+// otherwise, and for the values after the last sixteen, one addition per value.
+func columnSums(sums []int64, m []int32) {
+	ncol := len(sums)
+	clear(sums)
+	done := 0
+	if period := ncol / gcd(ncol, 16); useAVX512 && period <= maxSumPeriod && len(m) >= 16 {
+		var small [16 * 16]int64
+		var acc []int64
+		if 16*period <= len(small) {
+			acc = small[:16*period]
+		} else {
+			acc = make([]int64, 16*period)
+		}
+		vecs := len(m) / 16
+		colSumsAVX512(unsafe.SliceData(m), vecs, unsafe.SliceData(acc), period)
+		c := 0
+		for _, v := range acc {
+			sums[c] += v
+			if c++; c == ncol {
+				c = 0
+			}
+		}
+		done = 16 * vecs
+	}
+	// The rest of the row the vector loop stopped in, then whole rows over slices of the row, so
+	// that the inner loop has no bounds checks.
+	for c := done % ncol; c != 0 && done < len(m); c = (c + 1) % ncol {
+		sums[c] += int64(m[done])
+		done++
+	}
+	for j := done; j+ncol <= len(m); j += ncol {
+		row := m[j : j+ncol]
+		_ = row[len(sums)-1]
+		for c := range sums {
+			sums[c] += int64(row[c])
+		}
+	}
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
 }

@@ -33,3 +33,10 @@ func byteMasksAVX2(b []byte, c0, c1 byte, m0, m1 []uint64) uint64
 //
 //go:noescape
 func sepsAVX512(d *byte, blocks int, seps *int32, k, limit int, c0, c1 byte) (next, done int, high uint64)
+
+// colSumsAVX512 adds the vecs·16 values of m, sixteen at a time, to period groups of sixteen
+// accumulators in acc, group i mod period for the i-th sixteen (colsums_amd64.s). It runs where
+// useAVX512 is set.
+//
+//go:noescape
+func colSumsAVX512(m *int32, vecs int, acc *int64, period int)

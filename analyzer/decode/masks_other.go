@@ -15,3 +15,5 @@ func byteMasksAVX2(b []byte, c0, c1 byte, m0, m1 []uint64) uint64 { panic("unrea
 func validityAVX2(offs *int32, valid *byte, blocks int) (set int, longest int32) {
 	panic("unreachable")
 }
+
+func colSumsAVX512(m *int32, vecs int, acc *int64, period int) { panic("unreachable") }

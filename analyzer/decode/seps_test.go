@@ -82,3 +82,47 @@ func TestSepsAVX512(t *testing.T) {
 		}
 	}
 }
+
+// TestColumnSums checks columnSums against a loop over the rows, with the AVX-512 kernel and
+// without: row lengths 1 … 40 and around the kernel's limits (periods of 1 to over
+// maxSumPeriod), 0 … 300 rows, values from -1 (seps[0]) to past 2^22 (chunk positions), so
+// that sums leave the int32 range.
+func TestColumnSums(t *testing.T) {
+	maskImpls(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(5, 5))
+		var widths []int
+		for w := 1; w <= 40; w++ {
+			widths = append(widths, w)
+		}
+		widths = append(widths, 48, 64, 65, 100, 511, 512, 513, 1000, 1001, 2048)
+		for _, ncol := range widths {
+			for trial := range 6 {
+				rows := r.IntN(300)
+				if trial == 0 {
+					rows = 0
+				}
+				m := make([]int32, rows*ncol)
+				for i := range m {
+					m[i] = int32(r.IntN(1<<23)) - 1
+				}
+				if trial == 1 {
+					for i := range m {
+						m[i] = 1<<31 - 1 // every sum past the int32 range
+					}
+				}
+				want := make([]int64, ncol)
+				for i, v := range m {
+					want[i%ncol] += int64(v)
+				}
+				got := make([]int64, ncol)
+				for i := range got {
+					got[i] = 99 // columnSums must clear them
+				}
+				columnSums(got, m)
+				if !slices.Equal(got, want) {
+					t.Fatalf("ncol %d, rows %d: sums %v, want %v", ncol, rows, got, want)
+				}
+			}
+		}
+	})
+}
