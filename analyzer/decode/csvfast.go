@@ -96,11 +96,18 @@ func parseFast(d []byte, names []string, lines int, mem memory.Allocator) (rec a
 	k := 1
 	base := 0
 	high := false
-	if useAVX512 && len(seps) > 64 {
+	checked := 1 // the kernel checked the records of seps[1:checked] (below)
+	if useAVX512 && len(seps) > 64 && ncol <= maxKernelCols {
+		t := sepsTablesFor(ncol)
 		var done int
-		var h uint64
-		k, done, h = sepsAVX512(unsafe.SliceData(d), n/64, unsafe.SliceData(seps), k, len(seps)-64, ',', '\n')
-		base, high = 64*done, h != 0
+		var h, bad uint64
+		k, done, h, bad = sepsAVX512(unsafe.SliceData(d), n/64, unsafe.SliceData(seps), k, len(seps)-64,
+			',', '\n', unsafe.SliceData(t.expect), unsafe.SliceData(t.mods), 1%ncol)
+		sepsTables.Put(t)
+		if bad != 0 {
+			return nil, false, nil // a line break that does not end a record of ncol fields
+		}
+		base, high, checked = 64*done, h != 0, k
 	}
 	sc := newMaskScanner(d[base:], ',', '\n')
 	for comma, lf := sc.next(); comma != nil; comma, lf = sc.next() {
@@ -128,7 +135,7 @@ func parseFast(d []byte, names []string, lines int, mem memory.Allocator) (rec a
 	}
 	// The last separator of each of the first lines records is a line break; as d holds exactly
 	// lines line breaks, none is inside a record, so every record has ncol fields.
-	for r := 1; r <= lines; r++ {
+	for r := max(1, (checked+ncol-1)/ncol); r <= lines; r++ {
 		if d[seps[r*ncol]] != '\n' {
 			return nil, false, nil
 		}
@@ -279,6 +286,40 @@ func b2u8(b bool) byte {
 		v = 1
 	}
 	return v
+}
+
+// maxKernelCols is the widest row for which parseFast uses sepsAVX512, whose record check takes
+// tables of 12 bytes per column.
+const maxKernelCols = 1 << 12
+
+// sepsTable holds the record check's tables for rows of ncol fields (see sepsAVX512).
+type sepsTable struct {
+	ncol   int
+	expect []uint64
+	mods   []int32
+}
+
+var sepsTables = sync.Pool{New: func() any { return new(sepsTable) }}
+
+// sepsTablesFor returns the tables for ncol from the pool, built again if they are for another
+// row length; give them back with sepsTables.Put.
+func sepsTablesFor(ncol int) *sepsTable {
+	t := sepsTables.Get().(*sepsTable)
+	if t.ncol == ncol {
+		return t
+	}
+	t.ncol = ncol
+	t.expect = make([]uint64, ncol)
+	for p := range t.expect {
+		for i := (ncol - p) % ncol; i < 64; i += ncol {
+			t.expect[p] |= 1 << i
+		}
+	}
+	t.mods = make([]int32, ncol+64)
+	for x := range t.mods {
+		t.mods[x] = int32(x % ncol)
+	}
+	return t
 }
 
 // maxSumPeriod bounds the accumulators of colSumsAVX512 (16 int64 per step of the period: 64 KiB).

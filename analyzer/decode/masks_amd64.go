@@ -9,7 +9,7 @@ var useAVX2 = cpu.X86.HasAVX2
 
 // useAVX512 selects sepsAVX512 for the fast path's separator pass; tests turn it off to run the
 // bitmaps and the word loop.
-var useAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasPOPCNT
+var useAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasPOPCNT && cpu.X86.HasBMI2
 
 // validityAVX2 sets the validity bytes of 8·blocks rows from their offsets (valid points at the
 // first row's byte, offs at its offset; 8·blocks+1 offsets are read) and returns how many rows
@@ -28,11 +28,15 @@ func byteMasksAVX2(b []byte, c0, c1 byte, m0, m1 []uint64) uint64
 // sepsAVX512 writes the positions (byte offsets from d) of the bytes equal to c0 or c1 in the
 // 64-byte blocks of d to seps from index k on, in order, block by block while k ≤ limit (which
 // must be at most len(seps) - 64: a block's stores reach 64 entries past k), for at most blocks
-// blocks (seps_amd64.s). It returns the next free index, the number of blocks done and, non-zero
-// if a byte of them is ≥ 0x80, their high bits. It runs where useAVX512 is set.
+// blocks (seps_amd64.s). It returns the next free index, the number of blocks done, their high
+// bits (non-zero if a byte is ≥ 0x80) and bad, non-zero unless the c1 bytes among the
+// separators written are exactly those at the indices that are multiples of the row length
+// ncol: expect[p] has bit i set when (p + i) mod ncol = 0 (p < ncol, i < 64), mods[x] = x mod
+// ncol for x ≤ ncol + 64, and ph = k mod ncol (sepsCheck builds them). It runs where useAVX512
+// is set.
 //
 //go:noescape
-func sepsAVX512(d *byte, blocks int, seps *int32, k, limit int, c0, c1 byte) (next, done int, high uint64)
+func sepsAVX512(d *byte, blocks int, seps *int32, k, limit int, c0, c1 byte, expect *uint64, mods *int32, ph int) (next, done int, high, bad uint64)
 
 // colSumsAVX512 adds the vecs·16 values of m, sixteen at a time, to period groups of sixteen
 // accumulators in acc, group i mod period for the i-th sixteen (colsums_amd64.s). It runs where

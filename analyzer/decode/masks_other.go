@@ -6,7 +6,7 @@ var useAVX2 = false // no assembly here; a variable so that tests can set it as 
 
 var useAVX512 = false
 
-func sepsAVX512(d *byte, blocks int, seps *int32, k, limit int, c0, c1 byte) (next, done int, high uint64) {
+func sepsAVX512(d *byte, blocks int, seps *int32, k, limit int, c0, c1 byte, expect *uint64, mods *int32, ph int) (next, done int, high, bad uint64) {
 	panic("unreachable")
 }
 

@@ -26,15 +26,21 @@ GLOBL sepsSixteen<>(SB), RODATA|NOPTR, $4
 	ADDQ        r, R8; \
 	VPADDD      Z3, Z5, Z5
 
-// func sepsAVX512(d *byte, blocks int, seps *int32, k, limit int, c0, c1 byte) (next, done int, high uint64)
+// func sepsAVX512(d *byte, blocks int, seps *int32, k, limit int, c0, c1 byte, expect *uint64, mods *int32, ph int) (next, done int, high, bad uint64)
 //
-// One 64-byte block per step: two byte compares give the block's bitmap of c0 and c1 bytes in a
-// mask register, and each 16-bit quarter of it packs the positions of its set bits (VPCOMPRESSD
-// of the quarter's sixteen positions, kept in Z5 and advanced by 16) into the low lanes of a
-// register, stored whole at seps[k]; k advances by the quarter's population count. The stores
-// write up to 16 entries past the positions, so a block is taken only while k ≤ limit, which the
-// caller sets to len(seps) - 64. No branch depends on the data.
-TEXT ·sepsAVX512(SB), NOSPLIT, $0-72
+// One 64-byte block per step: two byte compares give the block's bitmaps of c0 and c1 bytes in
+// mask registers, and each 16-bit quarter of their union packs the positions of its set bits
+// (VPCOMPRESSD of the quarter's sixteen positions, kept in Z5 and advanced by 16) into the low
+// lanes of a register, stored whole at seps[k]; k advances by the quarter's population count.
+// The stores write up to 16 entries past the positions, so a block is taken only while k ≤
+// limit, which the caller sets to len(seps) - 64.
+//
+// The record check in the same step: PEXT of the c1 bitmap by the union gives, for the block's
+// separators in order, which are c1 (line breaks); they must be exactly those whose index is a
+// multiple of the row length, expect[ph] for the phase ph = k mod ncol (mods[x] = x mod ncol
+// advances it). Mismatches among the block's separators are ORed into bad. No branch depends on
+// the data.
+TEXT ·sepsAVX512(SB), NOSPLIT, $0-104
 	MOVQ         d+0(FP), SI
 	MOVQ         blocks+8(FP), CX
 	MOVQ         seps+16(FP), DI
@@ -42,10 +48,14 @@ TEXT ·sepsAVX512(SB), NOSPLIT, $0-72
 	MOVQ         limit+32(FP), R9
 	VPBROADCASTB c0+40(FP), Z0
 	VPBROADCASTB c1+41(FP), Z1
+	MOVQ         expect+48(FP), R12
+	MOVQ         mods+56(FP), R13
+	MOVQ         ph+64(FP), R15
 	VMOVDQU32    sepsIota<>(SB), Z5
 	VPBROADCASTD sepsSixteen<>(SB), Z3
 	VPXORQ       Z7, Z7, Z7
 	XORQ         BX, BX
+	XORQ         R14, R14
 
 loop:
 	CMPQ      BX, CX
@@ -58,6 +68,16 @@ loop:
 	VPCMPEQB  Z1, Z4, K2
 	KORQ      K1, K2, K1
 	KMOVQ     K1, AX
+
+	// The check: which separators are line breaks, against which must be.
+	KMOVQ   K2, R10
+	PEXTQ   AX, R10, R10
+	XORQ    (R12)(R15*8), R10
+	POPCNTQ AX, R11
+	BZHIQ   R11, R10, R10 // only the block's separators count
+	ORQ     R10, R14
+	ADDQ    R11, R15
+	MOVLQZX (R13)(R15*4), R15
 
 	MOVWLZX AX, DX
 	QUARTER(DX)
@@ -77,8 +97,9 @@ loop:
 done:
 	VPMOVB2M Z7, K1
 	KMOVQ    K1, AX
-	MOVQ     R8, next+48(FP)
-	MOVQ     BX, done+56(FP)
-	MOVQ     AX, high+64(FP)
+	MOVQ     R8, next+72(FP)
+	MOVQ     BX, done+80(FP)
+	MOVQ     AX, high+88(FP)
+	MOVQ     R14, bad+96(FP)
 	VZEROUPPER
 	RET

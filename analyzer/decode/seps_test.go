@@ -17,6 +17,7 @@ func TestSepsAVX512(t *testing.T) {
 	}
 	r := rand.New(rand.NewPCG(4, 4))
 	const sentinel = -7
+	passed := 0 // trials with whole records checked and accepted
 	for trial := range 4000 {
 		blocks := r.IntN(12)
 		d := make([]byte, 64*blocks)
@@ -32,13 +33,30 @@ func TestSepsAVX512(t *testing.T) {
 		for i := range d {
 			d[i] = alphabet[r.IntN(len(alphabet))]
 		}
+		ncol := 1 + r.IntN(70)
+		k0 := r.IntN(3)
+		if trial%5 == 3 {
+			// Whole records of ncol fields from d's start, so that the check passes; every
+			// other time one byte is then flipped between a comma, a line break and a digit.
+			k0 = 1
+			d = d[:0]
+			for len(d) < 64*blocks {
+				for f := range ncol {
+					d = append(d, "0123456789"[:r.IntN(6)]...)
+					d = append(d, ",\n"[b2i(f == ncol-1)])
+				}
+			}
+			d = d[:64*blocks]
+			if len(d) > 0 && trial%10 == 8 {
+				d[r.IntN(len(d))] = ",\n5"[r.IntN(3)]
+			}
+		}
 		var want []int32
 		for i, c := range d {
 			if c == ',' || c == '\n' {
 				want = append(want, int32(i))
 			}
 		}
-		k0 := r.IntN(3)
 		size := k0 + 64 + r.IntN(len(want)+2)
 		buf := make([]int32, size+80)
 		for i := range buf {
@@ -46,7 +64,9 @@ func TestSepsAVX512(t *testing.T) {
 		}
 		seps := buf[:size]
 		limit := len(seps) - 64
-		next, done, h := sepsAVX512(unsafe.SliceData(d), blocks, unsafe.SliceData(seps), k0, limit, ',', '\n')
+		tab := sepsTablesFor(ncol)
+		next, done, h, bad := sepsAVX512(unsafe.SliceData(d), blocks, unsafe.SliceData(seps), k0, limit, ',', '\n',
+			unsafe.SliceData(tab.expect), unsafe.SliceData(tab.mods), k0%ncol)
 		// The blocks it must have done: while k ≤ limit.
 		k, wantDone := k0, 0
 		for wantDone < blocks && k <= limit {
@@ -62,6 +82,18 @@ func TestSepsAVX512(t *testing.T) {
 		}
 		if got := seps[k0:next]; !slices.Equal(got, want[:next-k0]) {
 			t.Fatalf("trial %d: positions %v, want %v", trial, got, want[:next-k0])
+		}
+		// The record check: a separator at index j (from k0 on) must be a line break exactly
+		// when j is a multiple of ncol.
+		wantBad := false
+		for j := k0; j < next; j++ {
+			wantBad = wantBad || (d[seps[j]] == '\n') != (j%ncol == 0)
+		}
+		if (bad != 0) != wantBad {
+			t.Fatalf("trial %d (ncol %d, k0 %d): bad %#x, want %v", trial, ncol, k0, bad, wantBad)
+		}
+		if !wantBad && next > k0+ncol {
+			passed++
 		}
 		for i := range k0 {
 			if seps[i] != sentinel {
@@ -81,6 +113,16 @@ func TestSepsAVX512(t *testing.T) {
 			t.Fatalf("trial %d: high %#x, want %v", trial, h, wantHigh)
 		}
 	}
+	if passed < 100 {
+		t.Fatalf("only %d trials with records accepted by the check", passed)
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // TestColumnSums checks columnSums against a loop over the rows, with the AVX-512 kernel and
