@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -229,12 +230,15 @@ func testCSVLines(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(1, 1))
 	for trial := range 3000 {
 		n := 1 + rnd.IntN(40)
-		if trial%10 == 0 {
+		if trial%10 == 0 || trial%10 == 6 {
 			n = 1 + rnd.IntN(3*4096)
 		}
 		alphabet := "\n\r\x0ba" // \x0b: one above '\n', the classic false positive
 		if trial%3 == 0 {
 			alphabet = "\n\x0bab" // no carriage return
+		}
+		if trial%5 == 1 && n > 1 {
+			alphabet = "\n\r\"a" // quotes: csvLinesQuotes reports them
 		}
 		b := make([]byte, n)
 		for k := range b {
@@ -257,5 +261,77 @@ func testCSVLines(t *testing.T) {
 		if lines, blank, cr := csvLines(b); lines != wantLines || blank != wantBlank || cr != wantCR {
 			t.Fatalf("csvLines(%q) = %d, %d, %v; want %d, %d, %v", b, lines, blank, cr, wantLines, wantBlank, wantCR)
 		}
+		wantQuote := bytes.IndexByte(b, '"') >= 0
+		if lines, blank, cr, quote := csvLinesQuotes(b); lines != wantLines || blank != wantBlank || cr != wantCR ||
+			quote != wantQuote {
+			t.Fatalf("csvLinesQuotes(%q) = %d, %d, %v, %v; want %d, %d, %v, %v", b, lines, blank, cr, quote,
+				wantLines, wantBlank, wantCR, wantQuote)
+		}
+	}
+}
+
+// TestSplitterVectorPaths divides random CSV texts of a few kilobytes (short and long lines,
+// quoted fields with line breaks, CRLF, blank lines) into chunks with every vector path the
+// machine has and without them: the chunks (bytes, first line and record, line counts, plain
+// flags) and the records must be the same. The splitter's bulk path takes one pass with
+// AVX-512 (csvLinesQuotes) and two searches without it.
+func TestSplitterVectorPaths(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 8))
+	type chunkKey struct {
+		data         string
+		line, record int64
+		lines        int
+		plain        bool
+	}
+	split := func(t *testing.T, in string, size int) ([]chunkKey, [][]string) {
+		res, err := readCSV(t, "v.csv", strings.NewReader(in), CSVOptions{ChunkSize: size})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var keys []chunkKey
+		for _, c := range res.chunks {
+			keys = append(keys, chunkKey{string(c.Data), c.FirstLine, c.FirstRecord, c.lines, c.plain})
+		}
+		return keys, res.rows
+	}
+	for trial := range 300 {
+		var b strings.Builder
+		quotes, crlf := trial%3 == 0, trial%4 == 0
+		for b.Len() < 1000+r.IntN(8000) {
+			if r.IntN(30) == 0 {
+				b.WriteString("\n") // a blank line
+			}
+			for f := range 3 {
+				if f > 0 {
+					b.WriteByte(',')
+				}
+				switch {
+				case quotes && r.IntN(20) == 0:
+					b.WriteString("\"a\nb,\"\"c\"")
+				case r.IntN(10) == 0:
+					b.WriteString(strings.Repeat("x", r.IntN(150)))
+				default:
+					b.WriteString(strconv.Itoa(r.IntN(100000)))
+				}
+			}
+			if crlf && r.IntN(2) == 0 {
+				b.WriteByte('\r')
+			}
+			b.WriteByte('\n')
+		}
+		in := b.String()
+		size := 64 + r.IntN(2048)
+		var want []chunkKey
+		var wantRows [][]string
+		maskImpls(t, func(t *testing.T) {
+			got, rows := split(t, in, size)
+			if want == nil {
+				want, wantRows = got, rows
+				return
+			}
+			if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(rows, wantRows) {
+				t.Fatalf("trial %d (chunk size %d): chunks differ from the first path's", trial, size)
+			}
+		})
 	}
 }

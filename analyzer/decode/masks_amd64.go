@@ -44,3 +44,11 @@ func sepsAVX512(d *byte, blocks int, seps *int32, k, limit int, c0, c1 byte, exp
 //
 //go:noescape
 func colSumsAVX512(m *int32, vecs int, acc *int64, period int)
+
+// linesAVX512 is csvLines on the 64-byte blocks of b, which also reports whether b holds a
+// quote; prevLF and prevCR are the bitmaps of the block before (1<<63 and 0 at the start of
+// the text: its start counts as a line feed), and lastLF, lastCR those of its last block
+// (lines_amd64.s). It runs where useAVX512 is set.
+//
+//go:noescape
+func linesAVX512(b *byte, blocks int, prevLF, prevCR uint64) (lines, blank int, crs, quotes, lastLF, lastCR uint64)

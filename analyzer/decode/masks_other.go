@@ -17,3 +17,7 @@ func validityAVX2(offs *int32, valid *byte, blocks int) (set int, longest int32)
 }
 
 func colSumsAVX512(m *int32, vecs int, acc *int64, period int) { panic("unreachable") }
+
+func linesAVX512(b *byte, blocks int, prevLF, prevCR uint64) (lines, blank int, crs, quotes, lastLF, lastCR uint64) {
+	panic("unreachable")
+}
