@@ -315,7 +315,32 @@ func (c *Column) addStrings(a *array.String) {
 	var kinds dtype.Counts
 	// xs gathers the numbers for the KLL sketch, added after the loop (updateSketch).
 	scratch, xs := scratchFloats(n)
-	for i := 0; i < n; i++ {
+	i := 0
+	if numOn && c.catsOff && !tracking {
+		// The common state of a continuous numeric column past its first rows: no memo, no
+		// counts, no tracked values. The loop below does only what that state needs, with
+		// fewer values live across its calls, until a value turns the column String.
+		for ; i < n; i++ {
+			if nulls && a.IsNull(i) {
+				kinds[dtype.Unknown]++
+				continue
+			}
+			v := str[offs[i]-base : offs[i+1]-base]
+			k, x, ok := dtype.Parse(v)
+			kinds[k]++
+			c.HLL.AddHash(hll.HashString(v))
+			if ok {
+				c.num.addStats(x)
+				xs = append(xs, x)
+			}
+			if k == dtype.Boolean || k == dtype.String {
+				numOn = false
+				i++
+				break
+			}
+		}
+	}
+	for ; i < n; i++ {
 		if nulls && a.IsNull(i) {
 			kinds[dtype.Unknown]++
 			continue

@@ -103,6 +103,20 @@ func TestAddStringsMatchesPlain(t *testing.T) {
 			return strconv.Itoa(r.IntN(9))
 		},
 		"16 and 17 bytes": func(int) string { return strings.Repeat("7", 15+r.IntN(3)) },
+		// Past the cap in the first array, so that the later ones take addStrings' loop for
+		// continuous numbers, which must hand over when a word or a boolean arrives.
+		"high card then word": func(i int) string {
+			if i == 3600 {
+				return "n/a"
+			}
+			return strconv.Itoa(i*7 + r.IntN(7))
+		},
+		"high card then bool": func(i int) string {
+			if i == 8200 {
+				return "false"
+			}
+			return strconv.FormatFloat(r.NormFloat64(), 'f', 4, 64)
+		},
 		// Under the cap in every array, over it in their union.
 		"drifting":       func(i int) string { return "d" + strconv.Itoa(i/2000*600+r.IntN(600)) },
 		"long high card": func(int) string { return "a-long-prefix-" + strconv.Itoa(r.IntN(4000)) },
