@@ -53,7 +53,7 @@ func TestCategoryFormsRandom(t *testing.T) {
 			c := NewColumn("x")
 			c.setTracked(trackSet)
 			for g := 1 + rng.IntN(2); g > 0 && i < len(arrays); g-- {
-				c.addStrings(stringArray(arrays[i]))
+				c.Add(stringArray(arrays[i]))
 				i++
 			}
 			if rng.IntN(3) == 0 {

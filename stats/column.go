@@ -68,6 +68,11 @@ type numeric struct {
 	min, max float64 // true extremes
 	sketch   *kll.Sketch
 	sizeHint int // values in the array being added: level 0's first size (add)
+	// pending holds the numbers of the array just added, not yet in the statistics: Column.Add
+	// folds them in at once (flush), Profile.Add two columns at a time (flushPair). pendingBuf
+	// is their scratch buffer, if they have one.
+	pending    []float64
+	pendingBuf *[]float64
 }
 
 // stateMin and stateMax are the KLL aggregation state's extremes, which start at Int.MaxValue and
@@ -95,17 +100,89 @@ func (n *numeric) add(x float64) {
 	n.updateSketch([]float64{x})
 }
 
-// addStats is add without the KLL sketch: the caller hands the same values, in the same order,
-// to updateSketch before anything reads the sketch. The moments stay in the per-value loop: their
-// update is one long dependency chain (a division per value) that a loop of its own would wait on.
+// addStats adds x to the count, sum, moments and extremes (not to the KLL sketch).
 func (n *numeric) addStats(x float64) {
-	n.count++
-	n.sum += x
-	n.moments.Add(x)
+	s := n.stats()
+	s.add(x)
+	n.setStats(s)
+}
+
+// hold makes xs, the numbers of the array just added in order, pending (buf: their scratch
+// buffer, or nil). They must be flushed before the column is read or added to again.
+func (n *numeric) hold(xs []float64, buf *[]float64) {
+	n.pending, n.pendingBuf = xs, buf
+}
+
+// flush adds the pending numbers to the statistics and the sketch.
+func (n *numeric) flush() {
+	xs := n.pending
+	st := n.stats()
+	for _, x := range xs {
+		st.add(x)
+	}
+	n.setStats(st)
+	n.finishPending()
+}
+
+// flushPair is a.flush() and b.flush() with the two columns' statistics updated in one loop: each
+// column's moments are one long dependency chain (a division per value), and two independent
+// chains keep the divider busy where one waits on itself. Each column sees its values in order,
+// so the bits are flush's.
+func flushPair(a, b *numeric) {
+	xa, xb := a.pending, b.pending
+	sa, sb := a.stats(), b.stats()
+	k := min(len(xa), len(xb))
+	xa, xb = xa[:len(xa):len(xa)], xb[:len(xb):len(xb)]
+	for i := 0; i < k; i++ {
+		sa.add(xa[i])
+		sb.add(xb[i])
+	}
+	for _, x := range xa[k:] {
+		sa.add(x)
+	}
+	for _, x := range xb[k:] {
+		sb.add(x)
+	}
+	a.setStats(sa)
+	b.setStats(sb)
+	a.finishPending()
+	b.finishPending()
+}
+
+// numStats is numeric's per-value state, copied out so that a loop keeps it in registers.
+type numStats struct {
+	count    int64
+	sum      float64
+	m        Moments
+	min, max float64
+}
+
+func (n *numeric) stats() numStats {
+	return numStats{n.count, n.sum, n.moments, n.min, n.max}
+}
+
+func (n *numeric) setStats(s numStats) {
+	n.count, n.sum, n.moments, n.min, n.max = s.count, s.sum, s.m, s.min, s.max
+}
+
+// add adds x to the count, sum, moments (Spark's operation order, Moments.Add) and extremes.
+func (s *numStats) add(x float64) {
+	s.count++
+	s.sum += x
+	s.m.Add(x)
 	// The built-in min/max order -0.0 below 0.0 and propagate NaN, like java.lang.Math.min/max
 	// and math.Min/Max, but compile inline (TestMinMaxJavaSemantics).
-	n.min = min(n.min, x)
-	n.max = max(n.max, x)
+	s.min = min(s.min, x)
+	s.max = max(s.max, x)
+}
+
+// finishPending adds the pending numbers to the sketch and gives their buffer back.
+func (n *numeric) finishPending() {
+	n.updateSketch(n.pending)
+	if n.pendingBuf != nil {
+		floatScratch.Put(n.pendingBuf)
+	}
+	n.pending, n.pendingBuf = nil, nil
 }
 
 // updateSketch adds xs to the KLL sketch in order (kll.Sketch.UpdateMany: one call per array
@@ -169,6 +246,13 @@ func (c *Column) trim() {
 // integer, floating-point and boolean arrays are Integral, Fractional and Boolean values.
 // Other types are rejected by the caller (decoders normalise them).
 func (c *Column) Add(a arrow.Array) error {
+	err := c.add(a)
+	c.num.flush()
+	return err
+}
+
+// add is Add leaving the array's numbers pending (numeric.hold): the caller flushes them.
+func (c *Column) add(a arrow.Array) error {
 	switch a := a.(type) {
 	case *array.String:
 		c.addStrings(a)
@@ -182,12 +266,9 @@ func (c *Column) Add(a arrow.Array) error {
 				continue
 			}
 			c.HLL.AddHash(hll.HashInt64(v))
-			x := float64(v)
-			c.num.addStats(x)
-			xs = append(xs, x)
+			xs = append(xs, float64(v))
 		}
-		c.num.updateSketch(xs)
-		floatScratch.Put(p)
+		c.num.hold(xs, p)
 		c.addTypedKinds(dtype.Integral, len(vals), a.NullN())
 	case *array.Float64:
 		vals := a.Float64Values()
@@ -205,15 +286,11 @@ func (c *Column) Add(a arrow.Array) error {
 				continue
 			}
 			c.HLL.AddHash(hll.HashFloat64(v))
-			c.num.addStats(v)
 			if nulls {
 				xs = append(xs, v)
 			}
 		}
-		c.num.updateSketch(xs)
-		if p != nil {
-			floatScratch.Put(p)
-		}
+		c.num.hold(xs, p)
 		c.addTypedKinds(dtype.Fractional, len(vals), a.NullN())
 	case *array.Boolean:
 		var trues int64
@@ -330,7 +407,6 @@ func (c *Column) addStrings(a *array.String) {
 			kinds[k]++
 			c.HLL.AddHash(hll.HashString(v))
 			if ok {
-				c.num.addStats(x)
 				xs = append(xs, x)
 			}
 			if k == dtype.Boolean || k == dtype.String {
@@ -386,7 +462,6 @@ func (c *Column) addStrings(a *array.String) {
 				seen++
 				kinds[k]++
 				if ok && numOn {
-					c.num.addStats(x)
 					xs = append(xs, x)
 				}
 				if k == dtype.Boolean || k == dtype.String {
@@ -417,7 +492,6 @@ func (c *Column) addStrings(a *array.String) {
 		h := hll.HashString(v)
 		c.HLL.AddHash(h)
 		if ok && numOn {
-			c.num.addStats(x)
 			xs = append(xs, x)
 		}
 		if k == dtype.Boolean || k == dtype.String {
@@ -433,8 +507,7 @@ func (c *Column) addStrings(a *array.String) {
 			}
 		}
 	}
-	c.num.updateSketch(xs)
-	floatScratch.Put(scratch)
+	c.num.hold(xs, scratch)
 	c.Kinds.Add(&kinds)
 	if !c.catsOff && c.numCategories() == 0 {
 		c.listCounts(a, &memo, &counts)

@@ -151,7 +151,7 @@ func TestAddStringsMatchesPlain(t *testing.T) {
 						arr.Release()
 						arr = sl
 					}
-					fast.addStrings(arr)
+					fast.Add(arr)
 					plain.addStringsPlain(arr)
 					arr.Release()
 					if d := sameColumn(fast, plain); d != "" {
@@ -267,7 +267,7 @@ func BenchmarkAddStrings(b *testing.B) {
 				for b.Loop() {
 					c := NewColumn(col.name)
 					if path == "memo" {
-						c.addStrings(arr)
+						c.Add(arr)
 					} else {
 						c.addStringsPlain(arr)
 					}
@@ -354,7 +354,7 @@ func TestCategoryListsMerge(t *testing.T) {
 		for _, long := range []bool{false, true} {
 			a, b := vals(tc.a[0], tc.a[1], long), vals(tc.b[0], tc.b[1], long)
 			plain := func(arr *array.String) *Column { c := NewColumn("x"); c.addStringsPlain(arr); return c }
-			listed := func(arr *array.String) *Column { c := NewColumn("x"); c.addStrings(arr); return c }
+			listed := func(arr *array.String) *Column { c := NewColumn("x"); c.Add(arr); return c }
 			want := plain(a)
 			want.Merge(plain(b))
 			for _, form := range []struct {
@@ -472,6 +472,68 @@ func TestAddTypedMatchesValues(t *testing.T) {
 		}
 		if d := sameColumn(got, want); d != "" {
 			t.Fatalf("%T of %d values: %s", a, a.Len(), d)
+		}
+	}
+}
+
+// TestFlushPairMatchesAdd: the statistics of two columns updated together (flushPair, as
+// Profile.Add does) are bit for bit those of each column's values added one by one
+// (numeric.add), whatever the two lengths, over several arrays, with zeros of both signs,
+// infinities, NaN and values of very different magnitudes.
+func TestFlushPairMatchesAdd(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 11))
+	pick := []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), math.NaN(), 1e300, -1e-300, 3}
+	value := func() float64 {
+		if r.IntN(50) == 0 {
+			return pick[r.IntN(len(pick))]
+		}
+		return r.NormFloat64() * math.Pow(10, float64(r.IntN(12)-6))
+	}
+	for trial := range 300 {
+		pa, pb := newNumeric(), newNumeric() // updated in pairs
+		oa, ob := newNumeric(), newNumeric() // one by one
+		for range 1 + r.IntN(4) {
+			xa, xb := make([]float64, r.IntN(3000)), make([]float64, r.IntN(3000))
+			if trial%5 == 0 {
+				xb = xb[:0]
+			}
+			for i := range xa {
+				xa[i] = value()
+				oa.add(xa[i])
+			}
+			for i := range xb {
+				xb[i] = value()
+				ob.add(xb[i])
+			}
+			pa.sizeHint, pb.sizeHint = len(xa), len(xb)
+			pa.hold(xa, nil)
+			pb.hold(xb, nil)
+			flushPair(&pa, &pb)
+		}
+		for _, c := range []struct{ got, want *numeric }{{&pa, &oa}, {&pb, &ob}} {
+			g, w := c.got.stats(), c.want.stats()
+			gf := []float64{float64(g.count), g.sum, g.m.N, g.m.Avg, g.m.M2, g.min, g.max}
+			wf := []float64{float64(w.count), w.sum, w.m.N, w.m.Avg, w.m.M2, w.min, w.max}
+			for i := range gf {
+				if math.Float64bits(gf[i]) != math.Float64bits(wf[i]) && !(math.IsNaN(gf[i]) && math.IsNaN(wf[i])) {
+					t.Fatalf("trial %d: field %d = %v, one by one %v", trial, i, gf[i], wf[i])
+				}
+			}
+			if (c.got.sketch == nil) != (c.want.sketch == nil) {
+				t.Fatalf("trial %d: one sketch is missing", trial)
+			}
+			if c.got.sketch != nil {
+				gl, wl := c.got.sketch.Levels(), c.want.sketch.Levels()
+				same := len(gl) == len(wl)
+				for h := 0; same && h < len(gl); h++ {
+					same = slices.EqualFunc(gl[h], wl[h], func(a, b float64) bool {
+						return math.Float64bits(a) == math.Float64bits(b)
+					})
+				}
+				if !same {
+					t.Fatalf("trial %d: sketches differ", trial)
+				}
+			}
 		}
 	}
 }

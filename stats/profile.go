@@ -95,6 +95,10 @@ func (p *Profile) Declare(names []string) {
 func (p *Profile) Add(rec arrow.RecordBatch) error {
 	n := rec.NumRows()
 	seen := make([]bool, len(p.cols), len(p.cols)+int(rec.NumCols()))
+	// The columns' numbers are added to their statistics after all columns, two columns at a
+	// time (flushPair): their moments' division chains then overlap.
+	var held *numeric
+	var err error
 	for i, f := range rec.Schema().Fields() {
 		c := p.column(f.Name)
 		idx := p.index[f.Name]
@@ -102,9 +106,25 @@ func (p *Profile) Add(rec arrow.RecordBatch) error {
 			seen = append(seen, make([]bool, idx+1-len(seen))...)
 		}
 		seen[idx] = true
-		if err := c.Add(rec.Column(i)); err != nil {
-			return err
+		if err = c.add(rec.Column(i)); err != nil {
+			c.num.flush()
+			break
 		}
+		switch {
+		case len(c.num.pending) == 0:
+			c.num.flush()
+		case held == nil:
+			held = &c.num
+		default:
+			flushPair(held, &c.num)
+			held = nil
+		}
+	}
+	if held != nil {
+		held.flush()
+	}
+	if err != nil {
+		return err
 	}
 	for i, c := range p.cols {
 		if i >= len(seen) || !seen[i] {
