@@ -69,8 +69,8 @@ type numeric struct {
 	sketch   *kll.Sketch
 	sizeHint int // values in the array being added: level 0's first size (add)
 	// pending holds the numbers of the array just added, not yet in the statistics: Column.Add
-	// folds them in at once (flush), Profile.Add two columns at a time (flushPair). pendingBuf
-	// is their scratch buffer, if they have one.
+	// folds them in at once (flush), Profile.Add four columns at a time (flushPending).
+	// pendingBuf is their scratch buffer, if they have one.
 	pending    []float64
 	pendingBuf *[]float64
 }
@@ -115,20 +115,44 @@ func (n *numeric) hold(xs []float64, buf *[]float64) {
 
 // flush adds the pending numbers to the statistics and the sketch.
 func (n *numeric) flush() {
-	xs := n.pending
-	st := n.stats()
-	for _, x := range xs {
-		st.add(x)
-	}
-	n.setStats(st)
+	n.addPending()
 	n.finishPending()
 }
 
-// flushPair is a.flush() and b.flush() with the two columns' statistics updated in one loop: each
-// column's moments are one long dependency chain (a division per value), and two independent
-// chains keep the divider busy where one waits on itself. Each column sees its values in order,
-// so the bits are flush's.
-func flushPair(a, b *numeric) {
+// addPending adds the pending numbers to the statistics (not to the sketch).
+func (n *numeric) addPending() {
+	st := n.stats()
+	for _, x := range n.pending {
+		st.add(x)
+	}
+	n.setStats(st)
+}
+
+// flushPending is flush for each of ns with the columns' statistics updated four, then two at a
+// time in one loop (addPendingQuad, addPendingPair): each column's moments are one long
+// dependency chain (a division per value, ~23 cycles), and independent chains keep the divider
+// busy where one waits on itself (BenchmarkAddPending: 8.5 ns per value one column at a time,
+// 4.6–5.3 in pairs, 3.4–4.8 in fours). Each column sees its values in order, so the bits are
+// flush's.
+func flushPending(ns []*numeric) {
+	rest := ns
+	for ; len(rest) >= 4; rest = rest[4:] {
+		addPendingQuad(rest[0], rest[1], rest[2], rest[3])
+	}
+	if len(rest) >= 2 {
+		addPendingPair(rest[0], rest[1])
+		rest = rest[2:]
+	}
+	for _, n := range rest {
+		n.addPending()
+	}
+	for _, n := range ns {
+		n.finishPending()
+	}
+}
+
+// addPendingPair is a.addPending() and b.addPending() in one loop.
+func addPendingPair(a, b *numeric) {
 	xa, xb := a.pending, b.pending
 	sa, sb := a.stats(), b.stats()
 	k := min(len(xa), len(xb))
@@ -145,8 +169,36 @@ func flushPair(a, b *numeric) {
 	}
 	a.setStats(sa)
 	b.setStats(sb)
-	a.finishPending()
-	b.finishPending()
+}
+
+// addPendingQuad is addPendingPair for four columns.
+func addPendingQuad(a, b, c, d *numeric) {
+	xa, xb, xc, xd := a.pending, b.pending, c.pending, d.pending
+	sa, sb, sc, sd := a.stats(), b.stats(), c.stats(), d.stats()
+	k := min(len(xa), len(xb), len(xc), len(xd))
+	xa, xb, xc, xd = xa[:len(xa):len(xa)], xb[:len(xb):len(xb)], xc[:len(xc):len(xc)], xd[:len(xd):len(xd)]
+	for i := 0; i < k; i++ {
+		sa.add(xa[i])
+		sb.add(xb[i])
+		sc.add(xc[i])
+		sd.add(xd[i])
+	}
+	for _, x := range xa[k:] {
+		sa.add(x)
+	}
+	for _, x := range xb[k:] {
+		sb.add(x)
+	}
+	for _, x := range xc[k:] {
+		sc.add(x)
+	}
+	for _, x := range xd[k:] {
+		sd.add(x)
+	}
+	a.setStats(sa)
+	b.setStats(sb)
+	c.setStats(sc)
+	d.setStats(sd)
 }
 
 // numStats is numeric's per-value state, copied out so that a loop keeps it in registers.

@@ -476,11 +476,11 @@ func TestAddTypedMatchesValues(t *testing.T) {
 	}
 }
 
-// TestFlushPairMatchesAdd: the statistics of two columns updated together (flushPair, as
-// Profile.Add does) are bit for bit those of each column's values added one by one
-// (numeric.add), whatever the two lengths, over several arrays, with zeros of both signs,
-// infinities, NaN and values of very different magnitudes.
-func TestFlushPairMatchesAdd(t *testing.T) {
+// TestFlushPendingMatchesAdd: the statistics of columns updated together (flushPending, as
+// Profile.Add does: four, then two at a time) are bit for bit those of each column's values added
+// one by one (numeric.add), for 1 … 9 columns of any lengths, over several arrays, with zeros of
+// both signs, infinities, NaN and values of very different magnitudes.
+func TestFlushPendingMatchesAdd(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 11))
 	pick := []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), math.NaN(), 1e300, -1e-300, 3}
 	value := func() float64 {
@@ -489,49 +489,54 @@ func TestFlushPairMatchesAdd(t *testing.T) {
 		}
 		return r.NormFloat64() * math.Pow(10, float64(r.IntN(12)-6))
 	}
+	same := func(a, b float64) bool {
+		return math.Float64bits(a) == math.Float64bits(b) || math.IsNaN(a) && math.IsNaN(b)
+	}
 	for trial := range 300 {
-		pa, pb := newNumeric(), newNumeric() // updated in pairs
-		oa, ob := newNumeric(), newNumeric() // one by one
-		for range 1 + r.IntN(4) {
-			xa, xb := make([]float64, r.IntN(3000)), make([]float64, r.IntN(3000))
-			if trial%5 == 0 {
-				xb = xb[:0]
-			}
-			for i := range xa {
-				xa[i] = value()
-				oa.add(xa[i])
-			}
-			for i := range xb {
-				xb[i] = value()
-				ob.add(xb[i])
-			}
-			pa.sizeHint, pb.sizeHint = len(xa), len(xb)
-			pa.hold(xa, nil)
-			pb.hold(xb, nil)
-			flushPair(&pa, &pb)
+		ncol := 1 + trial%9
+		together := make([]numeric, ncol) // flushPending
+		alone := make([]numeric, ncol)    // one by one
+		for c := range ncol {
+			together[c], alone[c] = newNumeric(), newNumeric()
 		}
-		for _, c := range []struct{ got, want *numeric }{{&pa, &oa}, {&pb, &ob}} {
-			g, w := c.got.stats(), c.want.stats()
+		for range 1 + r.IntN(4) {
+			held := make([]*numeric, ncol)
+			for c := range ncol {
+				xs := make([]float64, r.IntN(3000))
+				if r.IntN(5) == 0 {
+					xs = xs[:0]
+				}
+				for i := range xs {
+					xs[i] = value()
+					alone[c].add(xs[i])
+				}
+				together[c].sizeHint = len(xs)
+				together[c].hold(xs, nil)
+				held[c] = &together[c]
+			}
+			flushPending(held)
+		}
+		for c := range ncol {
+			g, w := together[c].stats(), alone[c].stats()
 			gf := []float64{float64(g.count), g.sum, g.m.N, g.m.Avg, g.m.M2, g.min, g.max}
 			wf := []float64{float64(w.count), w.sum, w.m.N, w.m.Avg, w.m.M2, w.min, w.max}
 			for i := range gf {
-				if math.Float64bits(gf[i]) != math.Float64bits(wf[i]) && !(math.IsNaN(gf[i]) && math.IsNaN(wf[i])) {
-					t.Fatalf("trial %d: field %d = %v, one by one %v", trial, i, gf[i], wf[i])
+				if !same(gf[i], wf[i]) {
+					t.Fatalf("trial %d, column %d of %d: field %d = %v, one by one %v", trial, c, ncol, i, gf[i], wf[i])
 				}
 			}
-			if (c.got.sketch == nil) != (c.want.sketch == nil) {
-				t.Fatalf("trial %d: one sketch is missing", trial)
+			gs, ws := together[c].sketch, alone[c].sketch
+			if (gs == nil) != (ws == nil) {
+				t.Fatalf("trial %d, column %d: one sketch is missing", trial, c)
 			}
-			if c.got.sketch != nil {
-				gl, wl := c.got.sketch.Levels(), c.want.sketch.Levels()
-				same := len(gl) == len(wl)
-				for h := 0; same && h < len(gl); h++ {
-					same = slices.EqualFunc(gl[h], wl[h], func(a, b float64) bool {
-						return math.Float64bits(a) == math.Float64bits(b)
-					})
+			if gs != nil {
+				gl, wl := gs.Levels(), ws.Levels()
+				eq := len(gl) == len(wl)
+				for h := 0; eq && h < len(gl); h++ {
+					eq = slices.EqualFunc(gl[h], wl[h], same)
 				}
-				if !same {
-					t.Fatalf("trial %d: sketches differ", trial)
+				if !eq {
+					t.Fatalf("trial %d, column %d: sketches differ", trial, c)
 				}
 			}
 		}

@@ -95,9 +95,9 @@ func (p *Profile) Declare(names []string) {
 func (p *Profile) Add(rec arrow.RecordBatch) error {
 	n := rec.NumRows()
 	seen := make([]bool, len(p.cols), len(p.cols)+int(rec.NumCols()))
-	// The columns' numbers are added to their statistics after all columns, two columns at a
-	// time (flushPair): their moments' division chains then overlap.
-	var held *numeric
+	// The columns' numbers are added to their statistics after all columns, four columns at a
+	// time (flushPending): their moments' division chains then overlap.
+	var held []*numeric
 	var err error
 	for i, f := range rec.Schema().Fields() {
 		c := p.column(f.Name)
@@ -110,19 +110,16 @@ func (p *Profile) Add(rec arrow.RecordBatch) error {
 			c.num.flush()
 			break
 		}
-		switch {
-		case len(c.num.pending) == 0:
+		if len(c.num.pending) == 0 {
 			c.num.flush()
-		case held == nil:
-			held = &c.num
-		default:
-			flushPair(held, &c.num)
-			held = nil
+			continue
+		}
+		if held = append(held, &c.num); len(held) == 4 {
+			flushPending(held)
+			held = held[:0]
 		}
 	}
-	if held != nil {
-		held.flush()
-	}
+	flushPending(held)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,44 @@
+package stats
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// BenchmarkAddPending times the per-value statistics of four columns' numbers (count, sum,
+// moments, extremes; not the sketch): one column after the other, and two columns at a time.
+//
+//	go test -run '^$' -bench AddPending ./stats/
+func BenchmarkAddPending(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	ns := make([]*numeric, 4)
+	for c := range ns {
+		xs := make([]float64, 64<<10)
+		for i := range xs {
+			xs[i] = r.NormFloat64()*100 + 600
+		}
+		n := newNumeric()
+		n.hold(xs, nil)
+		ns[c] = &n
+	}
+	run := func(b *testing.B, add func()) {
+		b.SetBytes(int64(4 * len(ns[0].pending) * 8))
+		for b.Loop() {
+			add()
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*4*len(ns[0].pending)), "ns/value")
+	}
+	b.Run("one", func(b *testing.B) {
+		run(b, func() {
+			for _, n := range ns {
+				n.addPending()
+			}
+		})
+	})
+	b.Run("pairs", func(b *testing.B) {
+		run(b, func() { addPendingPair(ns[0], ns[1]); addPendingPair(ns[2], ns[3]) })
+	})
+	b.Run("quads", func(b *testing.B) {
+		run(b, func() { addPendingQuad(ns[0], ns[1], ns[2], ns[3]) })
+	})
+}
