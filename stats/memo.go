@@ -91,7 +91,8 @@ func (e *memoEntry) holds(w0, w1 uint64, l uint8) bool {
 	return e.n != 0 && e.w0 == w0 && e.w1 == w1 && e.ln == l
 }
 
-// probe is find from slot j on. It is kept out of line so that find stays inlinable.
+// probe is find from slot j on. It is kept out of line: the miss path stays out of addStrings'
+// loop.
 //
 //go:noinline
 func (m *memoTable) probe(j, w0, w1 uint64, l uint8) (*memoEntry, bool) {

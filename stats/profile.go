@@ -95,8 +95,9 @@ func (p *Profile) Declare(names []string) {
 func (p *Profile) Add(rec arrow.RecordBatch) error {
 	n := rec.NumRows()
 	seen := make([]bool, len(p.cols), len(p.cols)+int(rec.NumCols()))
-	// The columns' numbers are added to their statistics after all columns, four columns at a
-	// time (flushPending): their moments' division chains then overlap.
+	// The columns' numbers are added to their statistics four columns at a time, after the
+	// fourth column's per-value loop (flushPending; the last one, two or three at the end):
+	// their moments' division chains then overlap.
 	var held []*numeric
 	var err error
 	for i, f := range rec.Schema().Fields() {
