@@ -98,12 +98,11 @@ func parseFast(d []byte, names []string, lines int, mem memory.Allocator) (rec a
 	high := false
 	checked := 1 // the kernel checked the records of seps[1:checked] (below)
 	if useAVX512 && len(seps) > 64 && ncol <= maxKernelCols {
-		t := sepsTablesFor(ncol)
+		expect, mods := recordTables(ncol)
 		var done int
 		var h, bad uint64
 		k, done, h, bad = sepsAVX512(unsafe.SliceData(d), n/64, unsafe.SliceData(seps), k, len(seps)-64,
-			',', '\n', unsafe.SliceData(t.expect), unsafe.SliceData(t.mods), 1%ncol)
-		sepsTables.Put(t)
+			',', '\n', unsafe.SliceData(expect), unsafe.SliceData(mods), 1%ncol)
 		if bad != 0 {
 			return nil, false, nil // a line break that does not end a record of ncol fields
 		}
@@ -149,22 +148,10 @@ func parseFast(d []byte, names []string, lines int, mem memory.Allocator) (rec a
 	// holds B[c+1] - B[c] - rows bytes, where B[m] sums seps[r·ncol+m] over the rows and B[ncol]
 	// = B[0] - seps[0] + seps[nf]. 16 bytes of slack let every field be moved with one 16-byte
 	// store.
-	var small [65]int64
-	var sums []int64
-	if ncol >= len(small) {
-		sums = make([]int64, ncol+1)
-	} else {
-		sums = small[:ncol+1]
-	}
+	sums := make([]int64, ncol+1)
 	columnSums(sums[:ncol], seps[:nf])
 	sums[ncol] = sums[0] - int64(seps[0]) + int64(seps[nf])
-	var smallSize [64]int
-	size := smallSize[:0]
-	if ncol > len(smallSize) {
-		size = make([]int, ncol)
-	} else {
-		size = smallSize[:ncol]
-	}
+	size := make([]int, ncol)
 	for c := range size {
 		size[c] = int(sums[c+1]-sums[c]) - rows + 16
 	}
@@ -289,37 +276,24 @@ func b2u8(b bool) byte {
 }
 
 // maxKernelCols is the widest row for which parseFast uses sepsAVX512, whose record check takes
-// tables of 12 bytes per column.
+// tables of 12 bytes per column (recordTables).
 const maxKernelCols = 1 << 12
 
-// sepsTable holds the record check's tables for rows of ncol fields (see sepsAVX512).
-type sepsTable struct {
-	ncol   int
-	expect []uint64
-	mods   []int32
-}
-
-var sepsTables = sync.Pool{New: func() any { return new(sepsTable) }}
-
-// sepsTablesFor returns the tables for ncol from the pool, built again if they are for another
-// row length; give them back with sepsTables.Put.
-func sepsTablesFor(ncol int) *sepsTable {
-	t := sepsTables.Get().(*sepsTable)
-	if t.ncol == ncol {
-		return t
-	}
-	t.ncol = ncol
-	t.expect = make([]uint64, ncol)
-	for p := range t.expect {
+// recordTables returns sepsAVX512's record-check tables for rows of ncol fields: expect[p] has
+// bit i set when (p + i) mod ncol = 0 (p < ncol, i < 64), and mods[x] = x mod ncol (x < ncol +
+// 64). Built per chunk: a few thousand entries at most, against megabytes of input.
+func recordTables(ncol int) (expect []uint64, mods []int32) {
+	expect = make([]uint64, ncol)
+	for p := range expect {
 		for i := (ncol - p) % ncol; i < 64; i += ncol {
-			t.expect[p] |= 1 << i
+			expect[p] |= 1 << i
 		}
 	}
-	t.mods = make([]int32, ncol+64)
-	for x := range t.mods {
-		t.mods[x] = int32(x % ncol)
+	mods = make([]int32, ncol+64)
+	for x := range mods {
+		mods[x] = int32(x % ncol)
 	}
-	return t
+	return expect, mods
 }
 
 // maxSumPeriod bounds the accumulators of colSumsAVX512 (16 int64 per step of the period: 64 KiB).

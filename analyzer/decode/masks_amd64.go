@@ -31,9 +31,8 @@ func byteMasksAVX2(b []byte, c0, c1 byte, m0, m1 []uint64) uint64
 // blocks (seps_amd64.s). It returns the next free index, the number of blocks done, their high
 // bits (non-zero if a byte is ≥ 0x80) and bad, non-zero unless the c1 bytes among the
 // separators written are exactly those at the indices that are multiples of the row length
-// ncol: expect[p] has bit i set when (p + i) mod ncol = 0 (p < ncol, i < 64), mods[x] = x mod
-// ncol for x ≤ ncol + 64, and ph = k mod ncol (sepsCheck builds them). It runs where useAVX512
-// is set.
+// ncol: expect and mods are recordTables(ncol), and ph = k mod ncol. It runs where useAVX512 is
+// set.
 //
 //go:noescape
 func sepsAVX512(d *byte, blocks int, seps *int32, k, limit int, c0, c1 byte, expect *uint64, mods *int32, ph int) (next, done int, high, bad uint64)

@@ -5,8 +5,9 @@ import (
 	"testing"
 )
 
-// maskImpls runs f once with the AVX2 kernels (byte bitmaps, validity bits) where the CPU has
-// AVX2, and always once with the portable code.
+// maskImpls runs f once with the AVX-512 kernels (separators, record check, column sums, line
+// counts) where the CPU has them, once with the AVX2 ones only (byte bitmaps, validity bits)
+// where it has AVX2, and always once with the portable code.
 func maskImpls(t *testing.T, f func(t *testing.T)) {
 	t.Helper()
 	have, have512 := useAVX2, useAVX512

@@ -64,9 +64,9 @@ func TestSepsAVX512(t *testing.T) {
 		}
 		seps := buf[:size]
 		limit := len(seps) - 64
-		tab := sepsTablesFor(ncol)
+		expect, mods := recordTables(ncol)
 		next, done, h, bad := sepsAVX512(unsafe.SliceData(d), blocks, unsafe.SliceData(seps), k0, limit, ',', '\n',
-			unsafe.SliceData(tab.expect), unsafe.SliceData(tab.mods), k0%ncol)
+			unsafe.SliceData(expect), unsafe.SliceData(mods), k0%ncol)
 		// The blocks it must have done: while k ≤ limit.
 		k, wantDone := k0, 0
 		for wantDone < blocks && k <= limit {

@@ -288,9 +288,14 @@ func (s *splitter) bulk(pos *int, lim int) (lines int, cr, ok bool) {
 // line feed. No branch per line: bytes.Index("\n\n") would cost a call per line, a byte loop a
 // branch per byte.
 func csvLines(b []byte) (lines, blank int, cr bool) {
-	// prevLF and prevCR are the bitmaps of the block before; a line feed at position -1.
-	prevLF, prevCR := uint64(1)<<63, uint64(0)
-	var crs uint64
+	lines, blank, crs := countLines(b, 1<<63, 0) // a line feed at position -1
+	return lines, blank, crs != 0
+}
+
+// countLines is csvLines' loop for text that follows other text: prevLF and prevCR are the
+// bitmaps of the block before b (bit 63 its last byte). It returns the OR of b's bitmaps of
+// carriage returns.
+func countLines(b []byte, prevLF, prevCR uint64) (lines, blank int, crs uint64) {
 	sc := newMaskScanner(b, '\n', '\r')
 	for lfm, crm := sc.next(); lfm != nil; lfm, crm = sc.next() {
 		for k, l := range lfm {
@@ -304,36 +309,22 @@ func csvLines(b []byte) (lines, blank int, cr bool) {
 			prevLF, prevCR = l, c
 		}
 	}
-	return lines, blank, crs != 0
+	return lines, blank, crs
 }
 
 // csvLinesQuotes is csvLines that also reports whether b holds a quote: with AVX-512 in one
-// pass over the whole blocks (linesAVX512), the rest byte by byte.
+// pass over the whole blocks (linesAVX512), the rest as csvLines does.
 func csvLinesQuotes(b []byte) (lines, blank int, cr, quote bool) {
 	nb := 0
 	prevLF, prevCR := uint64(1)<<63, uint64(0) // a line feed at position -1
+	var crs, qs uint64
 	if useAVX512 && len(b) >= 64 {
 		nb = len(b) / 64
-		var crs, qs uint64
 		lines, blank, crs, qs, prevLF, prevCR = linesAVX512(unsafe.SliceData(b), nb, prevLF, prevCR)
-		cr, quote = crs != 0, qs != 0
 	}
-	// lf1, cr1: the byte before is a line feed, a carriage return; lf2: the byte two before is a
-	// line feed.
-	lf1, cr1, lf2 := prevLF>>63 != 0, prevCR>>63 != 0, prevLF>>62&1 != 0
-	for _, x := range b[64*nb:] {
-		lf := x == '\n'
-		if lf {
-			lines++
-			if lf1 || cr1 && lf2 {
-				blank++
-			}
-		}
-		cr = cr || x == '\r'
-		quote = quote || x == '"'
-		lf2, lf1, cr1 = lf1, lf, x == '\r'
-	}
-	return lines, blank, cr, quote
+	rest := b[64*nb:]
+	l, bl, rcrs := countLines(rest, prevLF, prevCR)
+	return lines + l, blank + bl, crs|rcrs != 0, qs != 0 || bytes.IndexByte(rest, '"') >= 0
 }
 
 // CSVOptions configures CSV reading. The zero value reads without a header, with the defaults.
