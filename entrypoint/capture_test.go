@@ -550,9 +550,12 @@ func TestCaptureS3Outage(t *testing.T) {
 			t.Fatalf("request %d failed while S3 was down", i)
 		}
 	}
-	waitFor(t, "upload errors and spool drops", func() bool {
-		return p.metric("driftwatch_capture_upload_errors_total") > 0 && p.metric(`driftwatch_capture_records_dropped_total{reason="spool_full"}`) > 0 &&
-			p.metric("driftwatch_capture_queue_records") == 0
+	// Every record written or dropped: an empty queue is not enough, the writer may still hold
+	// records it has taken from it.
+	waitFor(t, "upload errors, spool drops and every record accounted for", func() bool {
+		dropped := p.metric(`driftwatch_capture_records_dropped_total{reason="spool_full"}`)
+		return p.metric("driftwatch_capture_upload_errors_total") > 0 && dropped > 0 &&
+			p.metric("driftwatch_capture_records_captured_total")+dropped == n
 	})
 	if spool := p.metric("driftwatch_capture_spool_bytes"); spool > spoolBound || spool == 0 {
 		t.Errorf("spool holds %g bytes during the outage, want (0, %d]", spool, spoolBound)
