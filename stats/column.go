@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/binary"
 	"math"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -434,9 +435,13 @@ func (c *Column) addStrings(a *array.String) {
 	i := 0
 	if numOn && c.catsOff && !tracking {
 		// The common state of a continuous numeric column past its first rows: no memo, no
-		// counts, no tracked values. The loop below does only what that state needs, with
-		// fewer values live across its calls, until a value turns the column String.
-		for ; i < n; i++ {
+		// counts, no tracked values. The loops below do only what that state needs, with
+		// fewer values live across their calls, until a value turns the column String:
+		// eight values at a time where the processor can (numberBlocks), then one at a time.
+		if useNumBlocks {
+			i, xs, numOn = c.numberBlocks(a, str, offs, base, &kinds, xs)
+		}
+		for ; numOn && i < n; i++ {
 			if nulls && a.IsNull(i) {
 				kinds[dtype.Unknown]++
 				continue
@@ -614,6 +619,88 @@ func (c *Column) listCounts(a *array.String, memo *memoTable, counts *countTable
 		out[i].value = strings.Clone(out[i].value)
 	}
 	c.list = out
+}
+
+// numberBlocks is addStrings' numeric loop eight values at a time (value i of a is
+// str[offs[i]-base : offs[i+1]-base]): numBlocks casts and hashes a batch of blocks, then a
+// block of eight non-null plain values adds its kinds, numbers and hashes at once, and a block
+// with a null or another value (a long one, an exponent, a word) goes value by value, what the
+// kernel did not do done by dtype.Parse and hll.HashString. It returns how many values it added
+// — the full blocks, or up to a value that turned the column String or Boolean (numOn false
+// then) — and xs with their numbers appended.
+func (c *Column) numberBlocks(a *array.String, str string, offs []int32, base int32, kinds *dtype.Counts, xs []float64) (int, []float64, bool) {
+	const batch = 32 // blocks per numBlocks call: its set-up, and 4 KiB of results on the stack
+	var hs [8 * batch]uint64
+	var xv [8 * batch]float64
+	var masks [batch]uint32
+	data := unsafe.StringData(str)
+	n := len(offs) - 1
+	var valid []byte // the validity bitmap, if a has nulls
+	if a.NullN() != 0 {
+		valid = a.NullBitmapBytes()
+	}
+	off := a.Data().Offset()
+	i := 0
+	for n-i >= 8 {
+		nb := min((n-i)/8, batch)
+		numBlocks(data, int(base), &offs[i], nb, &hs[0], &xv[0], &masks[0])
+		for b, m := range masks[:nb] {
+			lo := 8 * b
+			if valid != nil {
+				m &^= uint32(^validByte(valid, off+i+lo)) << 8 // a null is not plain
+			}
+			if plain := uint8(m >> 8); plain == 0xff {
+				frac := int64(bits.OnesCount8(uint8(m >> 16)))
+				kinds[dtype.Fractional] += frac
+				kinds[dtype.Integral] += 8 - frac
+				xs = append(xs, xv[lo:lo+8]...)
+				for _, h := range hs[lo : lo+8] {
+					c.HLL.AddHash(h)
+				}
+				continue
+			}
+			for j := lo; j < lo+8; j++ {
+				if valid != nil && a.IsNull(i+j) {
+					kinds[dtype.Unknown]++
+					continue
+				}
+				bit := uint32(1) << (j - lo)
+				v := str[offs[i+j]-base : offs[i+j+1]-base]
+				k, x, ok := dtype.Integral, xv[j], true
+				switch {
+				case m>>8&bit == 0:
+					k, x, ok = dtype.Parse(v)
+				case m>>16&bit != 0:
+					k = dtype.Fractional
+				}
+				kinds[k]++
+				h := hs[j]
+				if m&bit != 0 {
+					h = hll.HashString(v)
+				}
+				c.HLL.AddHash(h)
+				if ok {
+					xs = append(xs, x)
+				}
+				if k == dtype.Boolean || k == dtype.String {
+					return i + j + 1, xs, false
+				}
+			}
+		}
+		i += 8 * nb
+	}
+	return i, xs, true
+}
+
+// validByte returns the eight validity bits of an Arrow bitmap from bit pos on (bit j of the
+// result is bit pos+j).
+func validByte(bm []byte, pos int) uint8 {
+	q, r := pos/8, pos%8
+	w := uint16(bm[q])
+	if r != 0 {
+		w |= uint16(bm[q+1]) << 8
+	}
+	return uint8(w >> r)
 }
 
 // addStringsPlain is addStrings without the memo: every value is classified, cast, hashed and

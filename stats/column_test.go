@@ -32,6 +32,33 @@ func stringArray(vals []*string) *array.String {
 	return b.NewStringArray()
 }
 
+// stringArrayNullBytes is stringArray with bytes under its nulls: each null slot holds a
+// plain number, which Arrow allows and which must not count.
+func stringArrayNullBytes(vals []*string) *array.String {
+	full := make([]*string, len(vals))
+	for i, v := range vals {
+		full[i] = v
+		if v == nil {
+			full[i] = s(strconv.Itoa(4200 + i))
+		}
+	}
+	arr := stringArray(full)
+	defer arr.Release()
+	valid := make([]byte, (len(vals)+7)/8)
+	nulls := 0
+	for i, v := range vals {
+		if v != nil {
+			valid[i/8] |= 1 << (i % 8)
+		} else {
+			nulls++
+		}
+	}
+	bufs := arr.Data().Buffers()
+	data := array.NewData(arrow.BinaryTypes.String, len(vals), []*memory.Buffer{memory.NewBufferBytes(valid), bufs[1], bufs[2]}, nil, nulls, 0)
+	defer data.Release()
+	return array.NewStringData(data)
+}
+
 // sameColumn reports the first difference between two accumulators, comparing every field bit for
 // bit (the KLL sketch by its levels and weight).
 func sameColumn(a, b *Column) string {
@@ -128,8 +155,18 @@ func TestAddStringsMatchesPlain(t *testing.T) {
 	names := slices.Sorted(maps.Keys(gens))
 	for _, name := range names {
 		gen := gens[name]
-		for _, tracked := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%s/tracked=%v", name, tracked), func(t *testing.T) {
+		for _, tc := range []struct {
+			tracked bool
+			nulls   int // one value in nulls is null; 0: none
+			blocks  bool
+		}{{false, 20, false}, {true, 20, false}, {false, 0, false}, {false, 20, true}, {true, 20, true}, {false, 0, true}} {
+			tracked := tc.tracked
+			if tc.blocks && !useNumBlocks {
+				continue // the processor lacks numBlocks' instructions (TestNumBlocks says so)
+			}
+			t.Run(fmt.Sprintf("%s/tracked=%v/nulls=%d/blocks=%v", name, tracked, tc.nulls, tc.blocks), func(t *testing.T) {
+				defer func(was bool) { useNumBlocks = was }(useNumBlocks)
+				useNumBlocks = tc.blocks
 				fast, plain := NewColumn("c"), NewColumn("c")
 				if tracked {
 					set := map[string]struct{}{"18": {}, "Omaha": {}, "true": {}, "v7": {}, "": {}, "a\x00": {}}
@@ -140,12 +177,16 @@ func TestAddStringsMatchesPlain(t *testing.T) {
 				for part, size := range []int{3000, 100, 5000, 257} {
 					vals := make([]*string, size)
 					for i := range vals {
-						if r.IntN(20) != 0 {
+						if tc.nulls == 0 || r.IntN(tc.nulls) != 0 {
 							vals[i] = s(gen(row))
 						}
 						row++
 					}
 					arr := stringArray(vals)
+					if part >= 2 { // bytes under the nulls, also in the slice below
+						arr.Release()
+						arr = stringArrayNullBytes(vals)
+					}
 					if part == 2 { // a slice with a non-zero offset and a non-zero first value offset
 						sl := array.NewSlice(arr, 13, int64(size-7)).(*array.String)
 						arr.Release()

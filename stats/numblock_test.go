@@ -1,0 +1,162 @@
+package stats
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/driftwatch/driftwatch/stats/dtype"
+	"github.com/driftwatch/driftwatch/stats/hll"
+)
+
+// numBlockValue returns a random value of one of the shapes numBlocks must tell apart: plain
+// integers and decimals of every length up to and past its limits (16 bytes, 15 digits), and
+// values a byte away from plain.
+func numBlockValue(r *rand.Rand) string {
+	digits := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte('0' + r.IntN(10))
+		}
+		if n > 1 && r.IntN(3) > 0 {
+			b[0] = byte('1' + r.IntN(9))
+		}
+		return string(b)
+	}
+	sign := func() string {
+		if r.IntN(3) == 0 {
+			return "-"
+		}
+		return ""
+	}
+	switch r.IntN(12) {
+	case 0, 1, 2:
+		return sign() + digits(1+r.IntN(17))
+	case 3, 4, 5:
+		return sign() + digits(1+r.IntN(9)) + "." + digits(1+r.IntN(9))
+	case 6:
+		return [...]string{"-0", "0", "-0.0", "0.0", "-0.000", "00", "-00.0", "5.", ".5", "-.5", "-", "", ".",
+			"1..2", "1.2.3", "+5", " 5", "5 ", "1e5", "1.5e-3", "--5", "5-", "-5-", "1-2", "abc", "true",
+			"NaN", "-Infinity", "1,5", "1_000", "١٢", "9007199254740993", "999999999999999", "-999999999999999",
+			"0.00000000000001", "99999999.9999999", "1234567890123456", "-1234567890.12345"}[r.IntN(38)]
+	case 7:
+		// A plain value with one byte replaced by a non-digit, or one byte dropped.
+		v := []byte(sign() + digits(1+r.IntN(7)) + "." + digits(1+r.IntN(7)))
+		i := r.IntN(len(v))
+		if r.IntN(2) == 0 {
+			v[i] = "-.+ e,x/:"[r.IntN(9)]
+		} else {
+			v = append(v[:i], v[i+1:]...)
+		}
+		return string(v)
+	case 8:
+		// Exactly 15 or 16 bytes, or past 16.
+		return sign() + digits(r.IntN(3)+14) + "." + digits(1+r.IntN(3))
+	case 9:
+		return strconv.FormatFloat(r.NormFloat64()*math.Pow(10, float64(r.IntN(12)-4)), 'f', r.IntN(8), 64)
+	case 10:
+		return strings.Repeat(digits(1+r.IntN(4)), 1+r.IntN(8))
+	default:
+		return string([]byte{byte(r.IntN(256)), byte(r.IntN(256))})[:r.IntN(3)]
+	}
+}
+
+// checkNumBlocks runs numBlocks over the values laid out in data (value i at
+// data[offs[i]-base : offs[i+1]-base]) and compares every outcome with dtype.Parse and
+// hll.HashString.
+func checkNumBlocks(t *testing.T, data []byte, base int, offs []int32, vals []string) {
+	t.Helper()
+	nb := len(vals) / 8
+	if nb == 0 {
+		return
+	}
+	hs := make([]uint64, 8*nb)
+	xs := make([]float64, 8*nb)
+	masks := make([]uint32, nb)
+	numBlocks(&data[0], base, &offs[0], nb, &hs[0], &xs[0], &masks[0])
+	for i, v := range vals[:8*nb] {
+		m, bit := masks[i/8], uint32(1)<<(i%8)
+		long, plain, frac := m&bit != 0, m>>8&bit != 0, m>>16&bit != 0
+		if long != (len(v) > 16) {
+			t.Errorf("%q: long %v", v, long)
+		}
+		if !long && hs[i] != hll.HashString(v) {
+			t.Errorf("%q: hash %#x, want %#x", v, hs[i], hll.HashString(v))
+		}
+		k, x, ok := dtype.Parse(v)
+		// Plain: the shape, at most 16 bytes and 15 digits.
+		want := len(v) <= 16 && strings.Count(v, ".") <= 1 && strings.TrimLeft(strings.TrimPrefix(v, "-"), "0123456789.") == ""
+		if want {
+			intPart, fracPart, dot := strings.Cut(strings.TrimPrefix(v, "-"), ".")
+			want = intPart != "" && (!dot || fracPart != "") && len(intPart)+len(fracPart) <= 15
+		}
+		if plain != want {
+			t.Errorf("%q: plain %v, want %v", v, plain, want)
+			continue
+		}
+		if !plain {
+			continue
+		}
+		if !ok || (k == dtype.Fractional) != frac || (k != dtype.Fractional && k != dtype.Integral) {
+			t.Errorf("%q: plain (frac %v), Parse says %v ok %v", v, frac, k, ok)
+		}
+		if math.Float64bits(xs[i]) != math.Float64bits(x) {
+			t.Errorf("%q: %v (%#x), Parse %v (%#x)", v, xs[i], math.Float64bits(xs[i]), x, math.Float64bits(x))
+		}
+	}
+}
+
+// layout packs vals after pad bytes of junk into one buffer with Arrow-style offsets starting at
+// base.
+func layout(vals []string, pad, base int) ([]byte, []int32) {
+	data := []byte(strings.Repeat("7", pad))
+	offs := []int32{int32(base)}
+	for _, v := range vals {
+		data = append(data, v...)
+		offs = append(offs, int32(base+len(data)-pad))
+	}
+	return data[pad:], offs
+}
+
+func TestNumBlocks(t *testing.T) {
+	if !useNumBlocks {
+		t.Skip("numBlocks needs AVX-512 F/BW/DQ/VL, BITALG and BMI2, which this processor lacks")
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for round := range 300 {
+		vals := make([]string, 8*(1+r.IntN(40)))
+		for i := range vals {
+			vals[i] = numBlockValue(r)
+		}
+		data, offs := layout(vals, r.IntN(20), r.IntN(1000))
+		if len(data) == 0 {
+			continue
+		}
+		t.Run(fmt.Sprint(round), func(t *testing.T) { checkNumBlocks(t, data, int(offs[0]), offs, vals) })
+	}
+}
+
+// FuzzNumBlocks: the input's lines are the values (padded to a multiple of eight with the
+// first ones), checked as TestNumBlocks checks them.
+func FuzzNumBlocks(f *testing.F) {
+	if !useNumBlocks {
+		f.Skip("numBlocks needs AVX-512 F/BW/DQ/VL, BITALG and BMI2, which this processor lacks")
+	}
+	for _, seed := range []string{"1\n-2.5\n0.000\n-0\n5.\n.5\n1e3\nabc", "123456789012345\n1234567890123456\n-99.99\n\n\n7"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		vals := strings.Split(in, "\n")
+		for len(vals)%8 != 0 {
+			vals = append(vals, vals[len(vals)%len(vals)])
+		}
+		data, offs := layout(vals, 3, 5)
+		if len(data) == 0 {
+			return
+		}
+		checkNumBlocks(t, data, 5, offs, vals)
+	})
+}
