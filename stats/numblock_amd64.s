@@ -23,7 +23,7 @@ DATA numIdx<>+112(SB)/8, $13
 DATA numIdx<>+120(SB)/8, $15
 GLOBL numIdx<>(SB), RODATA|NOPTR, $128
 
-// numPow10 holds 10^0 … 10^15, the divisors of a plain value's digits (at most 14 after a point).
+// numPow10 holds 10^0 … 10^15, the divisors of a plain value's digits.
 DATA numPow10<>+0(SB)/8, $1e0
 DATA numPow10<>+8(SB)/8, $1e1
 DATA numPow10<>+16(SB)/8, $1e2
@@ -59,38 +59,37 @@ DATA numPrimes<>+48(SB)/8, $0x0001006400010064
 DATA numPrimes<>+56(SB)/8, $0x0001271000012710
 GLOBL numPrimes<>(SB), RODATA|NOPTR, $64
 
-// LOADV loads value j (start and length at j*4(SP) and 32+j*4(SP)) twice, both zero-padded
-// under a byte mask: its first min(len, 16) bytes at the start of LEFT (for the hash) and its
-// last ones at the end of RIGHT (for the cast). Masked-out bytes are not read, so neither load
-// touches memory outside the value. R12 = 16, R13 = 0xffff.
-#define LOADV(j, LEFT, RIGHT) \
+// OFFSETS writes block DI's value starts (relative to data) and lengths to the frame, for
+// LOAD, and leaves the lengths in Y2. Y15 = base.
+#define OFFSETS \
+	VMOVDQU32 (DI), Y0; \
+	VMOVDQU32 4(DI), Y1; \
+	VPSUBD    Y0, Y1, Y2; \
+	VPSUBD    Y15, Y0, Y0; \
+	VMOVDQU32 Y0, (SP); \
+	VMOVDQU32 Y2, 32(SP)
+
+// LOAD loads value j's first min(len, 16) bytes into X, zero-padded, under a byte mask:
+// masked-out bytes are not read, so the load touches no memory outside the value. R12 = 16,
+// R13 = 0xffff.
+#define LOAD(j, X) \
 	MOVL       j*4(SP), R8; \
 	MOVL       32+j*4(SP), R9; \
 	CMPL       R9, $16; \
 	CMOVLGT    R12, R9; \
 	BZHIL      R9, R13, R10; \
 	KMOVW      R10, K2; \
-	VMOVDQU8.Z (SI)(R8*1), K2, LEFT; \
-	MOVL       R12, R11; \
-	SUBL       R9, R11; \
-	SHLXL      R11, R13, R10; \
-	KMOVW      R10, K3; \
-	LEAQ       -16(R8)(R9*1), R11; \
-	VMOVDQU8.Z (SI)(R11*1), K3, RIGHT
+	VMOVDQU8.Z (SI)(R8*1), K2, X
 
-// LOAD4 loads values a, b, c, d (LOADV) into the 16-byte lanes 0–3 of ZL (left-aligned) and ZR
-// (right-aligned); XL and XR are their low lanes.
-#define LOAD4(a, b, c, d, XL, XR, ZL, ZR) \
-	LOADV(a, XL, XR); \
-	LOADV(b, X0, X1); \
-	VINSERTI32X4 $1, X0, ZL, ZL; \
-	VINSERTI32X4 $1, X1, ZR, ZR; \
-	LOADV(c, X0, X1); \
-	VINSERTI32X4 $2, X0, ZL, ZL; \
-	VINSERTI32X4 $2, X1, ZR, ZR; \
-	LOADV(d, X0, X1); \
-	VINSERTI32X4 $3, X0, ZL, ZL; \
-	VINSERTI32X4 $3, X1, ZR, ZR
+// LOAD4 loads values a, b, c, d into the 16-byte lanes 0–3 of Z; X is its low lane.
+#define LOAD4(a, b, c, d, X, Z) \
+	LOAD(a, X); \
+	LOAD(b, X0); \
+	VINSERTI32X4 $1, X0, Z, Z; \
+	LOAD(c, X0); \
+	VINSERTI32X4 $2, X0, Z, Z; \
+	LOAD(d, X0); \
+	VINSERTI32X4 $3, X0, Z, Z
 
 // XXSTEP is XXH64's eight-byte step on the lanes of K: H ^= round(0, W); H = rotl(H, 27)·p1 + p4.
 #define XXSTEP(W, K) \
@@ -112,8 +111,8 @@ GLOBL numPrimes<>(SB), RODATA|NOPTR, $64
 	VPMULLQ Z20, Z8, K, Z8; \
 	VPSRLQ  $8, Z7, K, Z7
 
-// DIGITS turns the 16-byte lanes of R (values right-aligned, zero-padded) into the masks of their
-// digit, point and minus bytes (GPRs D, P, S) and leaves the digits' values in R (0 elsewhere).
+// DIGITS turns the 16-byte lanes of R (values zero-padded) into the masks of their digit, point
+// and minus bytes (GPRs D, P, S) and leaves the digits' values in R (0 elsewhere).
 #define DIGITS(R, D, P, S) \
 	VPCMPEQB   Z27, R, K1; \
 	KMOVQ      K1, P; \
@@ -124,52 +123,64 @@ GLOBL numPrimes<>(SB), RODATA|NOPTR, $64
 	KMOVQ      K1, D; \
 	VMOVDQU8.Z R, K1, R
 
-// MANTISSA squeezes the point out of the digits in R (the bytes at and below it, by the
-// 64-bit lane mask K, move up one byte; the lowest gets 0) and leaves in each lane's first qword
-// the integer its sixteen digits spell.
+// MANTISSA moves the digits in R at and before the point (all of them without one) up one byte,
+// by the 64-bit lane mask K — the point is overwritten, the first byte gets 0 — and leaves in
+// each lane's first qword the integer its sixteen bytes spell as digits.
 #define MANTISSA(R, K) \
-	VMOVDQA64  Z31, Z11; \
-	VPSUBB     Z16, Z11, K, Z11; \
-	VPSHUFB    Z11, R, R; \
+	VMOVDQA64  Z31, Z12; \
+	VPSUBB     Z16, Z12, K, Z12; \
+	VPSHUFB    Z12, R, R; \
 	VPMADDUBSW Z17, R, R; \
 	VPMADDWD   Z18, R, R; \
 	VPACKUSDW  R, R, R; \
 	VPMADDWD   Z19, R, R; \
-	VPMULUDQ   Z25, R, Z11; \
+	VPMULUDQ   Z14, R, Z12; \
 	VPSRLQ     $32, R, R; \
-	VPADDQ     Z11, R, R
+	VPADDQ     Z12, R, R
 
 // func numBlocks(data *byte, base int, offs *int32, nb int, hs *uint64, xs *float64, masks *uint32)
 //
-// Eight values per block: value i is data[offs[i]-base : offs[i+1]-base]. Each is loaded
-// under a length mask (LOADV), then the eight are hashed in the qword lanes of one register,
-// each XXH64 step applied to the lanes it concerns, and cast in the 16-byte lanes of two: the
-// plain shape -?[0-9]+(\.[0-9]+)? is checked on the values' byte masks, eight 16-bit words at
-// once; the digits, point squeezed out, become an integer with multiply-adds of pairs, quads
-// and octets; the double is that integer (exact: at most 15 digits) divided by 10^(digits after
-// the point), one IEEE division, negated for a minus (not an integer zero: Parse gives +0 for
-// "-0"). masks[b]: bits 0–7 the values longer than 16 bytes (their hash not computed), 8–15 the
-// plain values (their xs set), 16–23 the plain values with a point.
+// Eight values per block: value i is data[offs[i]-base : offs[i+1]-base], loaded into a 16-byte
+// lane under a length mask. The hash runs in the qword lanes of one register, each XXH64 step
+// applied to the lanes it concerns. The cast checks the plain shape -?[0-9]+(\.[0-9]+)? on the
+// values' byte masks, eight 16-bit words at once; the bytes up to the point move up one (over
+// the point; all bytes of an integer), so that the sixteen byte positions, read as digits, spell
+// N = m·10^k < 10^15, where m is the value's digits as an integer and k = 15 - the bytes before
+// the point (with a minus); N comes from multiply-adds of pairs, quads and octets. The double is
+// N / 10^k, one IEEE division of exact operands: the correctly rounded m / 10^(digits after the
+// point), which is what Parse computes; negated for a minus (not an integer zero: Parse gives
+// +0 for "-0"). Plain values have at most 15 bytes besides the point (so at most 15 digits).
+// masks[b]: bits 0–7 the values longer than 16 bytes (their hash not computed), 8–15 the plain
+// values (their xs set), 16–23 the plain values with a point.
 TEXT ·numBlocks(SB), NOSPLIT, $64-56
-	MOVQ data+0(FP), SI
-	MOVQ offs+16(FP), DI
-	MOVQ nb+24(FP), CX
-	MOVQ hs+32(FP), BX
-	MOVQ xs+40(FP), DX
-	MOVQ masks+48(FP), AX
+	MOVQ  data+0(FP), SI
+	MOVQ  offs+16(FP), DI
+	MOVQ  nb+24(FP), CX
+	MOVQ  hs+32(FP), BX
+	MOVQ  xs+40(FP), DX
+	MOVQ  masks+48(FP), AX
 	TESTQ CX, CX
-	JLE  done
+	JLE   done
 
 	MOVQ         base+8(FP), R8
 	VPBROADCASTD R8, Y15
 	MOVL         $16, R12
 	MOVL         $0xffff, R13
-	VPBROADCASTD R12, Y14            // 16 as dwords
-	VPBROADCASTQ numPrimes<>+0(SB), Z20 // p1
-	VPBROADCASTQ numPrimes<>+8(SB), Z21 // p2
+	MOVQ         $100000000, R8
+	VPBROADCASTQ R8, Z14
+	MOVQ         $1, R8
+	VPBROADCASTB R8, Z16
+	VPBROADCASTQ numPrimes<>+40(SB), Z17
+	VPBROADCASTQ numPrimes<>+48(SB), Z18
+	VPBROADCASTQ numPrimes<>+56(SB), Z19
+	VPBROADCASTQ numPrimes<>+0(SB), Z20  // p1
+	VPBROADCASTQ numPrimes<>+8(SB), Z21  // p2
 	VPBROADCASTQ numPrimes<>+16(SB), Z22 // p3
 	VPBROADCASTQ numPrimes<>+24(SB), Z23 // p4
 	VPBROADCASTQ numPrimes<>+32(SB), Z24 // p5
+	MOVQ         $42, R8                 // Spark's seed
+	VPBROADCASTQ R8, Z25
+	VPADDQ       Z24, Z25, Z25           // p5 + seed
 	MOVQ         $0xff, R8
 	VPBROADCASTQ R8, Z26
 	MOVQ         $'.', R8
@@ -181,27 +192,14 @@ TEXT ·numBlocks(SB), NOSPLIT, $64-56
 	MOVQ         $10, R8
 	VPBROADCASTB R8, Z30
 	VBROADCASTI32X4 numIota<>(SB), Z31
-	MOVQ         $1, R8
-	VPBROADCASTB R8, Z16
-	VPBROADCASTQ numPrimes<>+40(SB), Z17
-	VPBROADCASTQ numPrimes<>+48(SB), Z18
-	VPBROADCASTQ numPrimes<>+56(SB), Z19
-	MOVQ         $100000000, R8
-	VPBROADCASTQ R8, Z25
 
 block:
-	// Starts (relative to data) and lengths, to the frame for LOADV; values longer than 16.
-	VMOVDQU32 (DI), Y0
-	VMOVDQU32 4(DI), Y1
-	VPSUBD    Y0, Y1, Y2
-	VPSUBD    Y15, Y0, Y0
-	VMOVDQU32 Y0, (SP)
-	VMOVDQU32 Y2, 32(SP)
-	VPCMPUD   $6, Y14, Y2, K7
-	KMOVB     K7, R14
-
-	LOAD4(0, 1, 2, 3, X10, X12, Z10, Z12)
-	LOAD4(4, 5, 6, 7, X11, X13, Z11, Z13)
+	OFFSETS
+	VPBROADCASTD R12, Y9
+	VPCMPUD      $6, Y9, Y2, K7 // longer than 16
+	KMOVB        K7, R14
+	LOAD4(0, 1, 2, 3, X10, Z10)
+	LOAD4(4, 5, 6, 7, X11, Z11)
 
 	// Hash: Z5 = first eight bytes, Z6 = next eight, Z4 = length, as qword lanes j = 0 … 7.
 	VMOVDQU64  numIdx<>+0(SB), Z5
@@ -209,42 +207,32 @@ block:
 	VMOVDQU64  numIdx<>+64(SB), Z6
 	VPERMI2Q   Z11, Z10, Z6
 	VPMOVZXDQ  Y2, Z4
-	VPADDQ     Z24, Z4, Z8
-	MOVQ       $42, R8               // Spark's seed
-	VPBROADCASTQ R8, Z9
-	VPADDQ     Z9, Z8, Z8            // h = seed + p5 + len
-	MOVQ       $8, R8
-	VPBROADCASTQ R8, Z9
-	VPCMPUQ    $5, Z9, Z4, K1        // len ≥ 8
-	MOVQ       $16, R8
-	VPBROADCASTQ R8, Z9
-	VPCMPUQ    $5, Z9, Z4, K2        // len ≥ 16
+	VPADDQ     Z25, Z4, Z8           // h = seed + p5 + len
+	VPSRLQ     $3, Z4, Z9
+	VPTESTMQ   Z9, Z9, K1            // len ≥ 8
+	VPSRLQ     $4, Z4, Z9
+	VPTESTMQ   Z9, Z9, K2            // len ≥ 16
 	XXSTEP(Z5, K1)
 	XXSTEP(Z6, K2)
 	VPBLENDMQ  Z6, Z5, K1, Z7        // the word holding the tail bytes
-	MOVQ       $7, R8
-	VPBROADCASTQ R8, Z9
-	VPANDQ     Z9, Z4, Z3            // len mod 8
-	MOVQ       $4, R8
-	VPBROADCASTQ R8, Z9
-	VPCMPUQ    $5, Z9, Z3, K3        // a four-byte step
-	MOVQ       $0xffffffff, R8
-	VPBROADCASTQ R8, Z9
-	VPANDQ     Z9, Z7, Z9
+	VPSLLQ     $61, Z4, Z3
+	VPSRLQ     $61, Z3, Z3           // len mod 8
+	VPSRLQ     $2, Z3, Z9
+	VPTESTMQ   Z9, Z9, K3            // a four-byte step
+	VPSLLQ     $32, Z7, Z9
+	VPSRLQ     $32, Z9, Z9
 	VPMULLQ    Z20, Z9, Z9
 	VPXORQ     Z9, Z8, K3, Z8
 	VPROLQ     $23, Z8, K3, Z8
 	VPMULLQ    Z21, Z8, K3, Z8
 	VPADDQ     Z22, Z8, K3, Z8
 	VPSRLQ     $32, Z7, K3, Z7
-	MOVQ       $3, R8
-	VPBROADCASTQ R8, Z9
-	VPANDQ     Z9, Z3, Z3            // bytes left: len mod 4
-	VPCMPUQ    $0, Z9, Z3, K5        // three
-	MOVQ       $1, R8
-	VPBROADCASTQ R8, Z9
-	VPCMPUQ    $6, Z9, Z3, K4        // two or more
+	VPSLLQ     $62, Z4, Z3
+	VPSRLQ     $62, Z3, Z3           // bytes left: len mod 4
 	VPTESTMQ   Z3, Z3, K3            // one or more
+	VPSRLQ     $1, Z3, Z9
+	VPTESTMQ   Z9, Z9, K4            // two or more
+	VPTESTMQ   Z9, Z3, K5            // three
 	XXBYTE(K3)
 	XXBYTE(K4)
 	XXBYTE(K5)
@@ -258,23 +246,23 @@ block:
 	VPXORQ     Z9, Z8, Z8
 	VMOVDQU64  Z8, (BX)
 
-	// Cast. Byte masks of digits, points and minus signs; as 16-bit words per value (X0 digits,
-	// X1 points, X3 minus), with X4 the value's bytes (0xffff << (16 - len)).
-	DIGITS(Z12, R8, R9, R10)
+	// Cast. Byte masks of digits, points and minus signs as 16-bit words per value (X0 digits,
+	// X1 points, X3 minus), with X4 the value's bytes ((1 << len) - 1).
+	DIGITS(Z10, R8, R9, R10)
 	VMOVQ      R8, X0
 	VMOVQ      R9, X1
 	VMOVQ      R10, X3
-	DIGITS(Z13, R8, R9, R10)
+	DIGITS(Z11, R8, R9, R10)
 	VPINSRQ    $1, R8, X0, X0
 	VPINSRQ    $1, R9, X1, X1
 	VPINSRQ    $1, R10, X3, X3
 	VPMOVDW    Y2, X4
-	MOVL       $16, R8
-	VPBROADCASTW R8, X5
+	VPBROADCASTW R12, X5
 	VPMINUW    X5, X4, X4
 	VPSUBW     X4, X5, X4            // 16 - len
 	VPTERNLOGD $0xff, X6, X6, X6     // 0xffff
-	VPSLLVW    X4, X6, X4
+	VPSRLVW    X4, X6, X4
+	VPSRLW     $15, X6, X5           // 1
 	// bad: bytes that are not digits, points or a leading minus; two points; a point without a
 	// digit on either side (or last).
 	VPORQ      X0, X1, X7
@@ -285,7 +273,6 @@ block:
 	VPANDQ     X4, X9, X9            // the first byte
 	VPANDNQ    X3, X9, X2            // a minus not first
 	VPORQ      X2, X7, X7
-	VPSRLW     $15, X6, X5           // 1
 	VPSUBW     X5, X1, X2
 	VPANDQ     X1, X2, X2            // a second point
 	VPORQ      X2, X7, X7
@@ -299,36 +286,38 @@ block:
 	VPANDQ     X1, X2, X2            // a point last
 	VPORQ      X2, X7, X7
 	VPTESTNMW  X7, X7, K1
-	// The first byte after a minus is a digit; not sixteen digits (at most fifteen, < 2^53).
+	// The first byte after a minus is a digit; at most fifteen bytes besides the point.
 	VPANDNQ    X4, X3, X2            // bytes but the minus
 	VPSUBW     X2, X8, X9
 	VPANDQ     X2, X9, X9
 	VPTESTMW   X0, X9, K2
 	KANDB      K2, K1, K1
-	VPCMPW     $4, X6, X0, K2
+	VPORQ      X0, X3, X7            // bytes but the point
+	VPCMPW     $4, X6, X7, K2
 	KANDB      K2, K1, K1
 	KANDNB     K1, K7, K1            // plain: K1
 	VPTESTMW   X1, X1, K2            // a point: K2
 	VPTESTMW   X3, X3, K3            // a minus: K3
-	// Digits after the point: the bytes above it; the bytes at and below it move up one.
+	// The bytes at and before the point (all without one) move up one; k = 15 - their number.
 	VPSLLW     $1, X1, X2
 	VPSUBW     X5, X2, X2            // (point << 1) - 1, 0xffff without a point
-	VPANDNQ    X4, X2, X9
-	VPOPCNTW   X9, X9                // digits after the point
-	VPMOVZXWQ  X9, Z9
-	VMOVDQU16.Z X2, K2, X2
+	VPANDQ     X2, X7, X9
+	VPOPCNTW   X9, X9
+	VPSRLW     $12, X6, X8           // 15
+	VPSUBW     X9, X8, X9
+	VPMOVZXWQ  X9, Z9                // k
 	VMOVQ      X2, R8
 	VPEXTRQ    $1, X2, R9
 	KMOVQ      R8, K4
 	KMOVQ      R9, K5
-	MANTISSA(Z12, K4)
-	MANTISSA(Z13, K5)
+	MANTISSA(Z10, K4)
+	MANTISSA(Z11, K5)
 	VMOVDQU64  numIdx<>+0(SB), Z0
-	VPERMI2Q   Z13, Z12, Z0          // the integers
+	VPERMI2Q   Z11, Z10, Z0          // N
 	VPTESTMQ   Z0, Z0, K4
 	VCVTUQQ2PD Z0, Z0
 	VMOVUPD    numPow10<>+0(SB), Z1
-	VPERMI2PD  numPow10<>+64(SB), Z1, Z9 // 10^digits after the point
+	VPERMI2PD  numPow10<>+64(SB), Z1, Z9 // 10^k
 	VDIVPD     Z9, Z0, Z0
 	KORB       K2, K4, K4            // fractional, or an integer but zero
 	KANDB      K3, K4, K4
