@@ -297,16 +297,9 @@ func (c *Column) add(a arrow.Array) error {
 		c.addStrings(a)
 	case *array.Int64:
 		vals := a.Int64Values()
-		nulls := a.NullN() != 0
 		c.num.sizeHint = len(vals)
 		p, xs := scratchFloats(len(vals))
-		for i, v := range vals {
-			if nulls && a.IsNull(i) {
-				continue
-			}
-			c.HLL.AddHash(hll.HashInt64(v))
-			xs = append(xs, float64(v))
-		}
+		xs = hashTyped(c, a, vals, hll.HashInt64s, xs, true)
 		c.num.hold(xs, p)
 		c.addTypedKinds(dtype.Integral, len(vals), a.NullN())
 	case *array.Float64:
@@ -320,15 +313,7 @@ func (c *Column) add(a arrow.Array) error {
 		if nulls {
 			p, xs = scratchFloats(len(vals))
 		}
-		for i, v := range vals {
-			if nulls && a.IsNull(i) {
-				continue
-			}
-			c.HLL.AddHash(hll.HashFloat64(v))
-			if nulls {
-				xs = append(xs, v)
-			}
-		}
+		xs = hashTyped(c, a, vals, hll.HashFloat64s, xs, nulls)
 		c.num.hold(xs, p)
 		c.addTypedKinds(dtype.Fractional, len(vals), a.NullN())
 	case *array.Boolean:
@@ -361,6 +346,32 @@ func (c *Column) add(a arrow.Array) error {
 	}
 	return nil
 }
+
+// hashTyped adds the hashes of the non-null values of a typed array (vals its values, hash
+// hll.HashInt64s or HashFloat64s) to the HLL++ sketch, typedBatch at a time; with gather it also
+// appends them to xs as numbers, and returns xs.
+func hashTyped[T int64 | float64](c *Column, a arrow.Array, vals []T, hash func([]T, []uint64), xs []float64, gather bool) []float64 {
+	nulls := a.NullN() != 0
+	var hs [typedBatch]uint64
+	for lo := 0; lo < len(vals); lo += typedBatch {
+		part := vals[lo:min(lo+typedBatch, len(vals))]
+		hash(part, hs[:])
+		for j, v := range part {
+			if nulls && a.IsNull(lo+j) {
+				continue
+			}
+			c.HLL.AddHash(hs[j])
+			if gather {
+				xs = append(xs, float64(v))
+			}
+		}
+	}
+	return xs
+}
+
+// typedBatch is the number of values of a typed array hashed at a time (hll.HashInt64s,
+// HashFloat64s): 2 KiB of hashes on the stack.
+const typedBatch = 256
 
 // addTypedKinds counts the kinds of a typed array (Int64, Float64, Boolean) of n values, nulls of
 // them null: the others are of kind k. Add's loops have hashed them by their typed value for HLL++

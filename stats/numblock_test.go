@@ -189,3 +189,35 @@ func BenchmarkNumBlocks(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(vals)), "ns/value")
 }
+
+// BenchmarkNumberColumn: Column.Add of 64 Ki decimals to a column whose category counts were
+// dropped (addStrings' numeric loop, then the moments and the KLL sketch), per value loop and
+// eight at a time.
+func BenchmarkNumberColumn(b *testing.B) {
+	r := rand.New(rand.NewPCG(7, 8))
+	vals := make([]*string, 64<<10)
+	size := 0
+	for i := range vals {
+		vals[i] = s(strconv.FormatFloat(r.NormFloat64()*20000+35000, 'f', 2, 64))
+		size += len(*vals[i])
+	}
+	arr := stringArray(vals)
+	defer arr.Release()
+	for _, blocks := range []bool{false, true} {
+		if blocks && !useNumBlocks {
+			continue
+		}
+		b.Run(fmt.Sprintf("blocks=%v", blocks), func(b *testing.B) {
+			defer func(was bool) { useNumBlocks = was }(useNumBlocks)
+			useNumBlocks = blocks
+			c := NewColumn("income")
+			c.DropCategories()
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			for b.Loop() {
+				c.Add(arr)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(vals)), "ns/value")
+		})
+	}
+}
