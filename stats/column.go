@@ -356,8 +356,19 @@ func hashTyped[T int64 | float64](c *Column, a arrow.Array, vals []T, hash func(
 	for lo := 0; lo < len(vals); lo += typedBatch {
 		part := vals[lo:min(lo+typedBatch, len(vals))]
 		hash(part, hs[:])
+		if !nulls {
+			for _, h := range hs[:len(part)] {
+				c.HLL.AddHash(h)
+			}
+			if gather {
+				for _, v := range part {
+					xs = append(xs, float64(v))
+				}
+			}
+			continue
+		}
 		for j, v := range part {
-			if nulls && a.IsNull(lo+j) {
+			if a.IsNull(lo + j) {
 				continue
 			}
 			c.HLL.AddHash(hs[j])
