@@ -524,7 +524,12 @@ func TestAddTypedMatchesValues(t *testing.T) {
 func TestFlushPendingMatchesAdd(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 11))
 	pick := []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), math.NaN(), 1e300, -1e-300, 3}
+	// zeros: a trial of ±0 and one other value, so that zeros of both signs meet as the extremes.
+	var zeros []float64
 	value := func() float64 {
+		if zeros != nil {
+			return zeros[r.IntN(len(zeros))]
+		}
 		if r.IntN(50) == 0 {
 			return pick[r.IntN(len(pick))]
 		}
@@ -535,6 +540,12 @@ func TestFlushPendingMatchesAdd(t *testing.T) {
 	}
 	for trial := range 300 {
 		ncol := 1 + trial%9
+		switch zeros = nil; trial % 7 {
+		case 3:
+			zeros = []float64{0, math.Copysign(0, -1), 3}
+		case 5:
+			zeros = []float64{0, math.Copysign(0, -1), -3}
+		}
 		together := make([]numeric, ncol) // flushPending
 		alone := make([]numeric, ncol)    // one by one
 		for c := range ncol {
