@@ -84,7 +84,7 @@ func (c *pqColumn) valuePositions() {
 // BYTE_ARRAY bytes from the previous batch's bytes. capRows (≥ rows) is the row capacity to
 // give storage sized by rows.
 func (c *pqColumn) startBatch(rows, capRows int) {
-	c.batch.Def, c.batch.Rep = c.batch.Def[:0], c.batch.Rep[:0]
+	c.batch.Def, c.batch.Rep, c.batch.Defined = c.batch.Def[:0], c.batch.Rep[:0], 0
 	if c.node.DefLevel == 0 {
 		c.batch.Def = nil
 	} else if cap(c.batch.Def) < rows {
@@ -304,7 +304,7 @@ func pqMake(dt arrow.DataType, n int, buffers []*memory.Buffer, children []arrow
 func (a *pqAssembler) leafIndex(c *pqColumn, idx []int32, n int) ([]int32, int) {
 	maxDef := c.node.DefLevel
 	if idx == nil {
-		if c.batch.Def == nil {
+		if c.batch.Def == nil || c.batch.Defined == n && c.node.RepLevel == 0 {
 			return nil, 0
 		}
 		vi := a.scratch(c.pool, n)

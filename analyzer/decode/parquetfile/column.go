@@ -49,12 +49,15 @@ const levelBlock = 4096
 type Batch struct {
 	Def []int16
 	Rep []int16
+	// Defined counts the levels of Def at the column's maximum — the value slots — that
+	// ColumnReader.Read added for a column that is not repeated; whoever empties Def sets it to 0.
+	Defined int
 	Values
 }
 
 // Reset empties b, keeping its storage.
 func (b *Batch) Reset() {
-	b.Def, b.Rep = b.Def[:0], b.Rep[:0]
+	b.Def, b.Rep, b.Defined = b.Def[:0], b.Rep[:0], 0
 	b.Values.Reset()
 }
 
@@ -66,7 +69,8 @@ type levelDecoder struct {
 	scratch [levelBlock]int32
 }
 
-func (l *levelDecoder) read(dst []int16, max int16) error {
+// read fills dst with the next len(dst) levels and returns how many are max.
+func (l *levelDecoder) read(dst []int16, max int16) (int, error) {
 	if l.isRLE {
 		return l.rle.levels(dst, max, l.scratch[:])
 	}
@@ -181,15 +185,11 @@ func (c *ColumnReader) Read(n int, b *Batch) (int, error) {
 		if c.maxDef > 0 {
 			at := len(b.Def)
 			b.Def = grow(b.Def, k)
-			if err := c.def.read(b.Def[at:], c.maxDef); err != nil {
+			var err error
+			if m, err = c.def.read(b.Def[at:], c.maxDef); err != nil {
 				return rows, fmt.Errorf("definition levels: %w", err)
 			}
-			m = 0
-			for _, d := range b.Def[at:] {
-				if d == c.maxDef {
-					m++
-				}
-			}
+			b.Defined += m
 		}
 		if err := c.values.decode(&b.Values, m); err != nil {
 			return rows, fmt.Errorf("values: %w", err)
@@ -215,11 +215,11 @@ func (c *ColumnReader) readRepeated(n int, b *Batch) (int, error) {
 			}
 			k := min(c.pageLeft, levelBlock)
 			c.pendDef, c.pendRep, c.pendPos = grow(c.pendDef[:0], k), grow(c.pendRep[:0], k), 0
-			if err := c.rep.read(c.pendRep, c.maxRep); err != nil {
+			if _, err := c.rep.read(c.pendRep, c.maxRep); err != nil {
 				return rows, fmt.Errorf("repetition levels: %w", err)
 			}
 			if c.maxDef > 0 {
-				if err := c.def.read(c.pendDef, c.maxDef); err != nil {
+				if _, err := c.def.read(c.pendDef, c.maxDef); err != nil {
 					return rows, fmt.Errorf("definition levels: %w", err)
 				}
 			} else {

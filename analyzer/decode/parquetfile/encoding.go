@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"unsafe"
 )
 
 // Values holds decoded values of one physical type, appended in file order. Only the slice of the
@@ -210,8 +211,10 @@ func (p *plainDecoder) decode(v *Values, n int) error {
 		}
 		at := len(v.Int32)
 		v.Int32 = v.Int32[:at+n] // reserved above
-		for j, out := 0, v.Int32[at:]; j < len(out); j++ {
-			out[j] = int32(binary.LittleEndian.Uint32(b[4*j:]))
+		if !copyLE(v.Int32[at:], b) {
+			for j, out := 0, v.Int32[at:]; j < len(out); j++ {
+				out[j] = int32(binary.LittleEndian.Uint32(b[4*j:]))
+			}
 		}
 	case Int64:
 		b, err := p.need(n, 8)
@@ -220,8 +223,10 @@ func (p *plainDecoder) decode(v *Values, n int) error {
 		}
 		at := len(v.Int64)
 		v.Int64 = v.Int64[:at+n] // reserved above
-		for j, out := 0, v.Int64[at:]; j < len(out); j++ {
-			out[j] = int64(binary.LittleEndian.Uint64(b[8*j:]))
+		if !copyLE(v.Int64[at:], b) {
+			for j, out := 0, v.Int64[at:]; j < len(out); j++ {
+				out[j] = int64(binary.LittleEndian.Uint64(b[8*j:]))
+			}
 		}
 	case Float:
 		b, err := p.need(n, 4)
@@ -230,8 +235,10 @@ func (p *plainDecoder) decode(v *Values, n int) error {
 		}
 		at := len(v.Float)
 		v.Float = v.Float[:at+n] // reserved above
-		for j, out := 0, v.Float[at:]; j < len(out); j++ {
-			out[j] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*j:]))
+		if !copyLE(v.Float[at:], b) {
+			for j, out := 0, v.Float[at:]; j < len(out); j++ {
+				out[j] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*j:]))
+			}
 		}
 	case Double:
 		b, err := p.need(n, 8)
@@ -240,8 +247,10 @@ func (p *plainDecoder) decode(v *Values, n int) error {
 		}
 		at := len(v.Double)
 		v.Double = v.Double[:at+n] // reserved above
-		for j, out := 0, v.Double[at:]; j < len(out); j++ {
-			out[j] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*j:]))
+		if !copyLE(v.Double[at:], b) {
+			for j, out := 0, v.Double[at:]; j < len(out); j++ {
+				out[j] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*j:]))
+			}
 		}
 	case Int96, FixedLenByteArray:
 		size := valueSize(p.t, p.width)
@@ -721,4 +730,19 @@ func (d *byteStreamSplitDecoder) decode(v *Values, n int) error {
 	d.next += n
 	v.Len += n
 	return nil
+}
+
+// nativeLE reports whether this machine stores numbers little-endian, as PLAIN encodes them.
+var nativeLE = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
+// copyLE copies the PLAIN little-endian values at the start of b into dst as one block of
+// bytes, and reports whether it could: only where the machine's byte order is Parquet's (else the
+// caller converts value by value).
+func copyLE[T int32 | int64 | float32 | float64](dst []T, b []byte) bool {
+	if !nativeLE || len(dst) == 0 {
+		return nativeLE
+	}
+	size := int(unsafe.Sizeof(dst[0]))
+	copy(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(dst))), size*len(dst)), b[:size*len(dst)])
+	return true
 }

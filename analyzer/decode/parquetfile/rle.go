@@ -137,17 +137,18 @@ func (d *rleDecoder) int32s(dst []int32) error {
 	return nil
 }
 
-// levels fills dst with the next len(dst) levels, each checked to be at most max.
-func (d *rleDecoder) levels(dst []int16, max int16, scratch []int32) error {
+// levels fills dst with the next len(dst) levels, each checked to be at most max, and returns how
+// many are max.
+func (d *rleDecoder) levels(dst []int16, max int16, scratch []int32) (atMax int, err error) {
 	for len(dst) > 0 {
 		if d.rleLeft > 0 { // an RLE run: one check, then a fill
 			if d.rleValue > int32(max) {
-				return fmt.Errorf("level %d above the column's maximum %d", d.rleValue, max)
+				return atMax, fmt.Errorf("level %d above the column's maximum %d", d.rleValue, max)
 			}
 			n := int(min(uint64(len(dst)), d.rleLeft))
-			v := int16(d.rleValue)
-			for j := range dst[:n] {
-				dst[j] = v
+			fill(dst[:n], int16(d.rleValue))
+			if d.rleValue == int32(max) {
+				atMax += n
 			}
 			d.rleLeft -= uint64(n)
 			dst = dst[n:]
@@ -155,17 +156,20 @@ func (d *rleDecoder) levels(dst []int16, max int16, scratch []int32) error {
 		}
 		n := min(len(dst), len(scratch))
 		if err := d.int32s(scratch[:n]); err != nil {
-			return err
+			return atMax, err
 		}
 		for j, v := range scratch[:n] {
 			if v > int32(max) {
-				return fmt.Errorf("level %d above the column's maximum %d", v, max)
+				return atMax, fmt.Errorf("level %d above the column's maximum %d", v, max)
 			}
 			dst[j] = int16(v)
+			if v == int32(max) {
+				atMax++
+			}
 		}
 		dst = dst[n:]
 	}
-	return nil
+	return atMax, nil
 }
 
 // bitPackedLevels reads the deprecated BIT_PACKED level encoding: count values of width bits,
@@ -176,21 +180,37 @@ type bitPackedLevels struct {
 	width uint
 }
 
-func (b *bitPackedLevels) levels(dst []int16, max int16) error {
+func (b *bitPackedLevels) levels(dst []int16, max int16) (atMax int, err error) {
 	for i := range dst {
 		var v uint32
 		for range b.width {
 			byteIdx := b.bit / 8
 			if byteIdx >= uint64(len(b.data)) {
-				return errRLETruncated
+				return atMax, errRLETruncated
 			}
 			v = v<<1 | uint32(b.data[byteIdx]>>(7-b.bit%8))&1
 			b.bit++
 		}
 		if v > uint32(max) {
-			return fmt.Errorf("level %d above the column's maximum %d", v, max)
+			return atMax, fmt.Errorf("level %d above the column's maximum %d", v, max)
 		}
 		dst[i] = int16(v)
+		if v == uint32(max) {
+			atMax++
+		}
 	}
-	return nil
+	return atMax, nil
+}
+
+// fill sets every element of s to v: one store, then copies that double the filled part (a copy
+// runs at memory speed where a store loop does one element at a time; the runs of a column's
+// levels are often the whole batch).
+func fill(s []int16, v int16) {
+	if len(s) == 0 {
+		return
+	}
+	s[0] = v
+	for k := 1; k < len(s); k *= 2 {
+		copy(s[k:], s[:k])
+	}
 }

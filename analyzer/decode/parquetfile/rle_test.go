@@ -95,18 +95,19 @@ func TestBitPackedLevels(t *testing.T) {
 	// width 2, levels 3 0 1 2 | 2 1: 11 00 01 10 | 10 01 0000
 	b := bitPackedLevels{data: []byte{0b11000110, 0b10010000}, width: 2}
 	got := make([]int16, 6)
-	if err := b.levels(got, 3); err != nil {
+	atMax, err := b.levels(got, 3)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(got, []int16{3, 0, 1, 2, 2, 1}) {
-		t.Errorf("got %v", got)
+	if !slices.Equal(got, []int16{3, 0, 1, 2, 2, 1}) || atMax != 1 {
+		t.Errorf("got %v, %d at the maximum", got, atMax)
 	}
-	if err := b.levels(make([]int16, 3), 3); err == nil {
+	if _, err := b.levels(make([]int16, 3), 3); err == nil {
 		t.Error("read past the end without an error")
 	}
 	// a level above the maximum is corrupt data
 	b = bitPackedLevels{data: []byte{0b11000000}, width: 2}
-	if err := b.levels(make([]int16, 1), 2); err == nil {
+	if _, err := b.levels(make([]int16, 1), 2); err == nil {
 		t.Error("level 3 accepted for a column whose maximum is 2")
 	}
 }
@@ -137,8 +138,13 @@ func TestRLELevelsAgainstNaive(t *testing.T) {
 		var got []int16
 		for len(got) < len(values) {
 			buf := make([]int16, min(1+rng.IntN(300), len(values)-len(got)))
-			if err := d.levels(buf, max, scratch); err != nil {
+			atMax, err := d.levels(buf, max, scratch)
+			if err != nil {
 				t.Fatalf("width %d after %d levels: %v", width, len(got), err)
+			}
+			// The count of levels at the maximum, whichever kind of run they came from.
+			if want := len(buf) - len(slices.DeleteFunc(slices.Clone(buf), func(l int16) bool { return l == max })); atMax != want {
+				t.Fatalf("width %d after %d levels: %d at the maximum, want %d", width, len(got), atMax, want)
 			}
 			got = append(got, buf...)
 		}
@@ -151,7 +157,7 @@ func TestRLELevelsAgainstNaive(t *testing.T) {
 		if err := d.reset(data, width); err != nil {
 			t.Fatal(err)
 		}
-		if err := d.levels(make([]int16, len(values)), max-1, scratch); err == nil {
+		if _, err := d.levels(make([]int16, len(values)), max-1, scratch); err == nil {
 			t.Errorf("width %d: levels above maximum %d accepted", width, max-1)
 		}
 	}
@@ -160,7 +166,7 @@ func TestRLELevelsAgainstNaive(t *testing.T) {
 	if err := d.reset(naiveHybrid([]int32{3, 3, 3, 3, 3, 3, 3, 3, 3, 3}, 2), 2); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.levels(make([]int16, 10), 2, make([]int32, 4)); err == nil {
+	if _, err := d.levels(make([]int16, 10), 2, make([]int32, 4)); err == nil {
 		t.Error("RLE run of level 3 accepted for a column whose maximum is 2")
 	}
 }
