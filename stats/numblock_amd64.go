@@ -6,14 +6,14 @@ import "golang.org/x/sys/cpu"
 
 // useNumBlocks selects numBlocks for the numeric loop of addStrings; tests turn it off to run
 // the per-value loop. The kernel needs AVX-512 F, BW, DQ and VL (byte masks, qword products,
-// unsigned conversions on any register width), BITALG (VPOPCNTW) and BMI2 (BZHI, SHLX).
+// unsigned conversions on any register width), BITALG (VPOPCNTW) and BMI2 (BZHI).
 var useNumBlocks = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512DQ &&
 	cpu.X86.HasAVX512VL && cpu.X86.HasAVX512BITALG && cpu.X86.HasBMI2
 
 // numBlocks casts and hashes nb blocks of eight values of a string array: value i is
 // data[offs[i]-base : offs[i+1]-base], i < 8·nb. For every value of at most 16 bytes hs[i] is
-// hll.HashString of it; for every plain value (-?[0-9]+(\.[0-9]+)?, at most 16 bytes and 15
-// digits) xs[i] is the number dtype.Parse returns. masks[b] describes block b: bits 0–7 its
+// hll.HashString of it; for every plain value (-?[0-9]+(\.[0-9]+)?, at most 15 bytes besides
+// the point) xs[i] is the number dtype.Parse returns. masks[b] describes block b: bits 0–7 its
 // values longer than 16 bytes (hash not computed), 8–15 its plain values, 16–23 its plain values
 // with a point (Fractional; the others Integral). Other values' xs are unspecified.
 //

@@ -213,7 +213,11 @@ block:
 	VPSRLQ     $4, Z4, Z9
 	VPTESTMQ   Z9, Z9, K2            // len ≥ 16
 	XXSTEP(Z5, K1)
+	KORTESTB   K2, K2
+	JZ         short                 // no value of sixteen bytes: the common case
 	XXSTEP(Z6, K2)
+
+short:
 	VPBLENDMQ  Z6, Z5, K1, Z7        // the word holding the tail bytes
 	VPSLLQ     $61, Z4, Z3
 	VPSRLQ     $61, Z3, Z3           // len mod 8
