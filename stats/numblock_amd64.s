@@ -212,17 +212,25 @@ block:
 	VPTESTMQ   Z9, Z9, K1            // len ≥ 8
 	VPSRLQ     $4, Z4, Z9
 	VPTESTMQ   Z9, Z9, K2            // len ≥ 16
+	// Each step is skipped when it concerns no lane: within a column, lengths repeat, so the
+	// jumps are predicted.
+	KORTESTB   K1, K1
+	JZ         word2
 	XXSTEP(Z5, K1)
+
+word2:
 	KORTESTB   K2, K2
-	JZ         short                 // no value of sixteen bytes: the common case
+	JZ         tail                  // no value of sixteen bytes: the common case
 	XXSTEP(Z6, K2)
 
-short:
+tail:
 	VPBLENDMQ  Z6, Z5, K1, Z7        // the word holding the tail bytes
 	VPSLLQ     $61, Z4, Z3
 	VPSRLQ     $61, Z3, Z3           // len mod 8
 	VPSRLQ     $2, Z3, Z9
 	VPTESTMQ   Z9, Z9, K3            // a four-byte step
+	KORTESTB   K3, K3
+	JZ         bytes
 	VPSLLQ     $32, Z7, Z9
 	VPSRLQ     $32, Z9, Z9
 	VPMULLQ    Z20, Z9, Z9
@@ -231,15 +239,25 @@ short:
 	VPMULLQ    Z21, Z8, K3, Z8
 	VPADDQ     Z22, Z8, K3, Z8
 	VPSRLQ     $32, Z7, K3, Z7
+
+bytes:
 	VPSLLQ     $62, Z4, Z3
 	VPSRLQ     $62, Z3, Z3           // bytes left: len mod 4
 	VPTESTMQ   Z3, Z3, K3            // one or more
 	VPSRLQ     $1, Z3, Z9
 	VPTESTMQ   Z9, Z9, K4            // two or more
 	VPTESTMQ   Z9, Z3, K5            // three
+	KORTESTB   K3, K3
+	JZ         avalanche
 	XXBYTE(K3)
+	KORTESTB   K4, K4
+	JZ         avalanche
 	XXBYTE(K4)
+	KORTESTB   K5, K5
+	JZ         avalanche
 	XXBYTE(K5)
+
+avalanche:
 	VPSRLQ     $33, Z8, Z9
 	VPXORQ     Z9, Z8, Z8
 	VPMULLQ    Z21, Z8, Z8
