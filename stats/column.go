@@ -482,6 +482,10 @@ func (c *Column) addStrings(a *array.String) {
 			}
 		}
 	}
+	// mw holds the memo's words and hashes of values kb … ke-1, computed eight at a time
+	// (memoWords) where the processor can.
+	var mw [memoBatch][3][8]uint64
+	kb, ke := 0, 0
 	for ; i < n; i++ {
 		if nulls && a.IsNull(i) {
 			kinds[dtype.Unknown]++
@@ -490,22 +494,33 @@ func (c *Column) addStrings(a *array.String) {
 		s, e := int(offs[i]-base), int(offs[i+1]-base)
 		if useMemo {
 			if l := e - s; l <= memoMaxLen {
-				var w0, w1 uint64
-				if s+16 <= len(data) {
-					w0 = binary.LittleEndian.Uint64(data[s:])
-					w1 = binary.LittleEndian.Uint64(data[s+8:])
-				} else {
-					var tmp [16]byte
-					copy(tmp[:], data[s:e])
-					w0 = binary.LittleEndian.Uint64(tmp[:])
-					w1 = binary.LittleEndian.Uint64(tmp[8:])
+				if i >= ke && useNumBlocks && n-i >= 8 {
+					nb := min((n-i)/8, memoBatch)
+					memoWords(unsafe.SliceData(data), int(base), &offs[i], nb, &mw[0])
+					kb, ke = i, i+8*nb
 				}
-				w0 &= lowBytes[min(l, 8)]
-				w1 &= lowBytes[max(l-8, 0)]
+				var w0, w1, h uint64
+				if d := i - kb; i < ke {
+					w := &mw[d>>3]
+					w0, w1, h = w[0][d&7], w[1][d&7], w[2][d&7]
+				} else {
+					if s+16 <= len(data) {
+						w0 = binary.LittleEndian.Uint64(data[s:])
+						w1 = binary.LittleEndian.Uint64(data[s+8:])
+					} else {
+						var tmp [16]byte
+						copy(tmp[:], data[s:e])
+						w0 = binary.LittleEndian.Uint64(tmp[:])
+						w1 = binary.LittleEndian.Uint64(tmp[8:])
+					}
+					w0 &= lowBytes[min(l, 8)]
+					w1 &= lowBytes[max(l-8, 0)]
+					h = memoHash(w0, w1)
+				}
 				var k dtype.Kind
 				var x float64
 				var ok bool
-				j, ent := memo.at(w0, w1)
+				j, ent := memo.at(h)
 				found := ent.holds(w0, w1, uint8(l))
 				if !found {
 					ent, found = memo.probe(j, w0, w1, uint8(l))

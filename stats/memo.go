@@ -20,6 +20,9 @@ const (
 	// memoProbe is the number of short values after which addStrings drops its memo if more
 	// than 3/4 of them were distinct (after 4·memoProbe values: more than half).
 	memoProbe = 256
+	// memoBatch is the number of blocks of eight values addStrings has memoWords key at a time
+	// (3 KiB on the stack).
+	memoBatch = 16
 
 	minSlots = 64
 	// maxSlots holds CategoryCap+1 entries at most half full: the tables never need more.
@@ -70,19 +73,19 @@ func (m *memoTable) release() { putMemoSlots(m.slots); m.slots = nil }
 
 // find returns the entry of the value (w0, w1, l), or the free slot where it belongs.
 func (m *memoTable) find(w0, w1 uint64, l uint8) (*memoEntry, bool) {
-	j, e := m.at(w0, w1)
+	j, e := m.at(memoHash(w0, w1))
 	if e.holds(w0, w1, l) {
 		return e, true
 	}
 	return m.probe(j, w0, w1, l)
 }
 
-// at returns the slot where the search for the value (w0, w1) starts, and its index. With holds
+// at returns the slot where the search for a value whose memoHash is h starts, and its index. With holds
 // it is find's first probe, where a repeated value is found most of the time, in pieces small
 // enough to be inlined into addStrings' loop, which calls probe only when it misses: a call per
 // value there makes the loop spill and reload its live registers around it.
-func (m *memoTable) at(w0, w1 uint64) (uint64, *memoEntry) {
-	j := memoHash(w0, w1) & uint64(len(m.slots)-1)
+func (m *memoTable) at(h uint64) (uint64, *memoEntry) {
+	j := h & uint64(len(m.slots)-1)
 	return j, &m.slots[j]
 }
 

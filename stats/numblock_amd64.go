@@ -19,3 +19,11 @@ var useNumBlocks = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX51
 //
 //go:noescape
 func numBlocks(data *byte, base int, offs *int32, nb int, hs *uint64, xs *float64, masks *uint32)
+
+// memoWords sets, for each of nb blocks of eight values (as numBlocks takes them), out[b][0][j]
+// and out[b][1][j] to value j's bytes as addStrings' memo keys them (two little-endian words,
+// zero past the value; only the first 16 bytes of a longer one) and out[b][2][j] to memoHash of
+// them.
+//
+//go:noescape
+func memoWords(data *byte, base int, offs *int32, nb int, out *[3][8]uint64)

@@ -367,3 +367,54 @@ avalanche:
 done:
 	VZEROUPPER
 	RET
+
+// func memoWords(data *byte, base int, offs *int32, nb int, out *uint64)
+//
+// For addStrings' memo: eight values per block, each loaded into a 16-byte lane under its length
+// mask as numBlocks loads it (the bytes past a value are zero, what the memo keys on), then its
+// two words and memoHash of them in qword lanes. out gets, per block, the eight first words,
+// the eight second words and the eight hashes (24 qwords).
+TEXT ·memoWords(SB), NOSPLIT, $64-40
+	MOVQ  data+0(FP), SI
+	MOVQ  offs+16(FP), DI
+	MOVQ  nb+24(FP), CX
+	MOVQ  out+32(FP), BX
+	TESTQ CX, CX
+	JLE   memodone
+
+	MOVQ         base+8(FP), R8
+	VPBROADCASTD R8, Y15
+	MOVL         $16, R12
+	MOVL         $0xffff, R13
+	MOVQ         $0x9E3779B97F4A7C15, R8
+	VPBROADCASTQ R8, Z20
+	MOVQ         $0xC2B2AE3D27D4EB4F, R8
+	VPBROADCASTQ R8, Z21
+	VMOVDQU64    numIdx<>+0(SB), Z22
+	VMOVDQU64    numIdx<>+64(SB), Z23
+
+memoblock:
+	OFFSETS
+	LOAD4(0, 1, 2, 3, X10, Z10)
+	LOAD4(4, 5, 6, 7, X11, Z11)
+	VMOVDQA64 Z22, Z5
+	VPERMI2Q  Z11, Z10, Z5 // first words
+	VMOVDQA64 Z23, Z6
+	VPERMI2Q  Z11, Z10, Z6 // second words
+	VPMULLQ   Z20, Z5, Z7
+	VPMULLQ   Z21, Z6, Z8
+	VPXORQ    Z8, Z7, Z7   // w0·c0 ^ w1·c1
+	VPSRLQ    $29, Z7, Z8
+	VPSRLQ    $47, Z7, Z9
+	VPTERNLOGQ $0x96, Z9, Z8, Z7 // h ^ h>>29 ^ h>>47
+	VMOVDQU64 Z5, (BX)
+	VMOVDQU64 Z6, 64(BX)
+	VMOVDQU64 Z7, 128(BX)
+	ADDQ      $32, DI
+	ADDQ      $192, BX
+	DECQ      CX
+	JNZ       memoblock
+
+memodone:
+	VZEROUPPER
+	RET

@@ -7,3 +7,5 @@ var useNumBlocks = false // no assembly here; a variable so that tests can set i
 func numBlocks(data *byte, base int, offs *int32, nb int, hs *uint64, xs *float64, masks *uint32) {
 	panic("unreachable")
 }
+
+func memoWords(data *byte, base int, offs *int32, nb int, out *[3][8]uint64) { panic("unreachable") }

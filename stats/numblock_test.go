@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -243,4 +244,37 @@ func BenchmarkTypedColumn(b *testing.B) {
 		c.Add(arr)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N<<16), "ns/value")
+}
+
+// TestMemoWords: memoWords' words and hashes against the value's bytes zero-padded to sixteen
+// and memoHash, for values of up to sixteen bytes laid out at random offsets.
+func TestMemoWords(t *testing.T) {
+	if !useNumBlocks {
+		t.Skip("memoWords needs AVX-512 F/BW/DQ/VL and BMI2, which this processor lacks")
+	}
+	r := rand.New(rand.NewPCG(13, 13))
+	for range 200 {
+		vals := make([]string, 8*(1+r.IntN(20)))
+		for i := range vals {
+			vals[i] = numBlockValue(r)
+		}
+		data, offs := layout(vals, r.IntN(20), r.IntN(1000))
+		if len(data) == 0 {
+			continue
+		}
+		out := make([][3][8]uint64, len(vals)/8)
+		memoWords(&data[0], int(offs[0]), &offs[0], len(out), &out[0])
+		for i, v := range vals {
+			if len(v) > memoMaxLen {
+				continue
+			}
+			var b [16]byte
+			copy(b[:], v)
+			w0, w1 := binary.LittleEndian.Uint64(b[:]), binary.LittleEndian.Uint64(b[8:])
+			got := out[i/8]
+			if got[0][i%8] != w0 || got[1][i%8] != w1 || got[2][i%8] != memoHash(w0, w1) {
+				t.Fatalf("%q: words %#x %#x hash %#x, want %#x %#x %#x", v, got[0][i%8], got[1][i%8], got[2][i%8], w0, w1, memoHash(w0, w1))
+			}
+		}
+	}
 }
