@@ -460,7 +460,7 @@ func (c *Column) addStrings(a *array.String) {
 		// counts, no tracked values. The loops below do only what that state needs, with
 		// fewer values live across their calls, until a value turns the column String:
 		// eight values at a time where the processor can (numberBlocks), then one at a time.
-		if useNumBlocks {
+		if useBlockKernels {
 			i, xs, numOn = c.numberBlocks(a, str, offs, base, &kinds, xs)
 		}
 		for ; numOn && i < n; i++ {
@@ -494,13 +494,14 @@ func (c *Column) addStrings(a *array.String) {
 		s, e := int(offs[i]-base), int(offs[i+1]-base)
 		if useMemo {
 			if l := e - s; l <= memoMaxLen {
-				if i >= ke && useNumBlocks && n-i >= 8 {
+				if i >= ke && useBlockKernels && n-i >= 8 {
 					nb := min((n-i)/8, memoBatch)
 					memoWords(unsafe.SliceData(data), int(base), &offs[i], nb, &mw[0])
 					kb, ke = i, i+8*nb
 				}
 				var w0, w1, h uint64
-				if d := i - kb; i < ke {
+				if i < ke {
+					d := i - kb
 					w := &mw[d>>3]
 					w0, w1, h = w[0][d&7], w[1][d&7], w[2][d&7]
 				} else {

@@ -161,12 +161,12 @@ func TestAddStringsMatchesPlain(t *testing.T) {
 			blocks  bool
 		}{{false, 20, false}, {true, 20, false}, {false, 0, false}, {false, 20, true}, {true, 20, true}, {false, 0, true}} {
 			tracked := tc.tracked
-			if tc.blocks && !useNumBlocks {
+			if tc.blocks && !useBlockKernels {
 				continue // the processor lacks numBlocks' instructions (TestNumBlocks says so)
 			}
 			t.Run(fmt.Sprintf("%s/tracked=%v/nulls=%d/blocks=%v", name, tracked, tc.nulls, tc.blocks), func(t *testing.T) {
-				defer func(was bool) { useNumBlocks = was }(useNumBlocks)
-				useNumBlocks = tc.blocks
+				defer func(was bool) { useBlockKernels = was }(useBlockKernels)
+				useBlockKernels = tc.blocks
 				fast, plain := NewColumn("c"), NewColumn("c")
 				if tracked {
 					set := map[string]struct{}{"18": {}, "Omaha": {}, "true": {}, "v7": {}, "": {}, "a\x00": {}}

@@ -4,10 +4,11 @@ package stats
 
 import "golang.org/x/sys/cpu"
 
-// useNumBlocks selects numBlocks for the numeric loop of addStrings; tests turn it off to run
-// the per-value loop. The kernel needs AVX-512 F, BW, DQ and VL (byte masks, qword products,
-// unsigned conversions on any register width), BITALG (VPOPCNTW) and BMI2 (BZHI).
-var useNumBlocks = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512DQ &&
+// useBlockKernels selects the kernels of numblock_amd64.s for addStrings: numBlocks for the
+// numeric loop, memoWords for the memo's keys; tests turn it off to run the per-value code. The
+// kernels need AVX-512 F, BW, DQ and VL (byte masks, qword products, unsigned conversions on any
+// register width), BITALG (VPOPCNTW) and BMI2 (BZHI).
+var useBlockKernels = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512DQ &&
 	cpu.X86.HasAVX512VL && cpu.X86.HasAVX512BITALG && cpu.X86.HasBMI2
 
 // numBlocks casts and hashes nb blocks of eight values of a string array: value i is

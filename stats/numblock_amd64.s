@@ -81,6 +81,26 @@ GLOBL numPrimes<>(SB), RODATA|NOPTR, $64
 	KMOVW      R10, K2; \
 	VMOVDQU8.Z (SI)(R8*1), K2, X
 
+// LOADINIT sets what OFFSETS and LOAD use: Y15 = base (from the frame), R12 = 16, R13 = 0xffff.
+#define LOADINIT \
+	MOVQ         base+8(FP), R8; \
+	VPBROADCASTD R8, Y15; \
+	MOVL         $16, R12; \
+	MOVL         $0xffff, R13
+
+// WORDS loads block DI's eight values (OFFSETS, LOAD4) into the 16-byte lanes of Z10 (values
+// 0–3) and Z11 (4–7) and gathers their first and second eight bytes into the qword lanes of Z5
+// and Z6 with the VPERMI2Q indices I0 and I1 (numIdx, from memory or a register); Y2 keeps the
+// lengths.
+#define WORDS(I0, I1) \
+	OFFSETS; \
+	LOAD4(0, 1, 2, 3, X10, Z10); \
+	LOAD4(4, 5, 6, 7, X11, Z11); \
+	VMOVDQU64 I0, Z5; \
+	VPERMI2Q  Z11, Z10, Z5; \
+	VMOVDQU64 I1, Z6; \
+	VPERMI2Q  Z11, Z10, Z6
+
 // LOAD4 loads values a, b, c, d into the 16-byte lanes 0–3 of Z; X is its low lane.
 #define LOAD4(a, b, c, d, X, Z) \
 	LOAD(a, X); \
@@ -162,10 +182,7 @@ TEXT ·numBlocks(SB), NOSPLIT, $64-56
 	TESTQ CX, CX
 	JLE   done
 
-	MOVQ         base+8(FP), R8
-	VPBROADCASTD R8, Y15
-	MOVL         $16, R12
-	MOVL         $0xffff, R13
+	LOADINIT
 	MOVQ         $100000000, R8
 	VPBROADCASTQ R8, Z14
 	MOVQ         $1, R8
@@ -194,18 +211,12 @@ TEXT ·numBlocks(SB), NOSPLIT, $64-56
 	VBROADCASTI32X4 numIota<>(SB), Z31
 
 block:
-	OFFSETS
+	WORDS(numIdx<>+0(SB), numIdx<>+64(SB))
 	VPBROADCASTD R12, Y9
 	VPCMPUD      $6, Y9, Y2, K7 // longer than 16
 	KMOVB        K7, R14
-	LOAD4(0, 1, 2, 3, X10, Z10)
-	LOAD4(4, 5, 6, 7, X11, Z11)
 
 	// Hash: Z5 = first eight bytes, Z6 = next eight, Z4 = length, as qword lanes j = 0 … 7.
-	VMOVDQU64  numIdx<>+0(SB), Z5
-	VPERMI2Q   Z11, Z10, Z5
-	VMOVDQU64  numIdx<>+64(SB), Z6
-	VPERMI2Q   Z11, Z10, Z6
 	VPMOVZXDQ  Y2, Z4
 	VPADDQ     Z25, Z4, Z8           // h = seed + p5 + len
 	VPSRLQ     $3, Z4, Z9
@@ -382,10 +393,7 @@ TEXT ·memoWords(SB), NOSPLIT, $64-40
 	TESTQ CX, CX
 	JLE   memodone
 
-	MOVQ         base+8(FP), R8
-	VPBROADCASTD R8, Y15
-	MOVL         $16, R12
-	MOVL         $0xffff, R13
+	LOADINIT
 	MOVQ         $0x9E3779B97F4A7C15, R8
 	VPBROADCASTQ R8, Z20
 	MOVQ         $0xC2B2AE3D27D4EB4F, R8
@@ -394,13 +402,7 @@ TEXT ·memoWords(SB), NOSPLIT, $64-40
 	VMOVDQU64    numIdx<>+64(SB), Z23
 
 memoblock:
-	OFFSETS
-	LOAD4(0, 1, 2, 3, X10, Z10)
-	LOAD4(4, 5, 6, 7, X11, Z11)
-	VMOVDQA64 Z22, Z5
-	VPERMI2Q  Z11, Z10, Z5 // first words
-	VMOVDQA64 Z23, Z6
-	VPERMI2Q  Z11, Z10, Z6 // second words
+	WORDS(Z22, Z23)
 	VPMULLQ   Z20, Z5, Z7
 	VPMULLQ   Z21, Z6, Z8
 	VPXORQ    Z8, Z7, Z7   // w0·c0 ^ w1·c1

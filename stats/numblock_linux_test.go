@@ -11,7 +11,7 @@ import (
 // are not readable: numBlocks' loads reach 16 bytes before and after each value under a byte
 // mask, and must not touch the bytes the mask leaves out (a fault would crash the test).
 func TestNumBlocksPageEdges(t *testing.T) {
-	if !useNumBlocks {
+	if !useBlockKernels {
 		t.Skip("numBlocks needs AVX-512 F/BW/DQ/VL, BITALG and BMI2, which this processor lacks")
 	}
 	ps := unix.Getpagesize()
@@ -29,10 +29,7 @@ func TestNumBlocksPageEdges(t *testing.T) {
 	page := mem[ps : 2*ps]
 	r := rand.New(rand.NewPCG(3, 4))
 	for range 200 {
-		vals := make([]string, 8*(1+r.IntN(4)))
-		for i := range vals {
-			vals[i] = numBlockValue(r)
-		}
+		vals := blockValues(r, 4)
 		packed, offs := layout(vals, 0, 0)
 		if len(packed) == 0 {
 			continue

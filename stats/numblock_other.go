@@ -2,7 +2,7 @@
 
 package stats
 
-var useNumBlocks = false // no assembly here; a variable so that tests can set it as on amd64
+var useBlockKernels = false // no assembly here; a variable so that tests can set it as on amd64
 
 func numBlocks(data *byte, base int, offs *int32, nb int, hs *uint64, xs *float64, masks *uint32) {
 	panic("unreachable")

@@ -113,6 +113,16 @@ func checkNumBlocks(t *testing.T, data []byte, base int, offs []int32, vals []st
 	}
 }
 
+// blockValues returns 8 … 8·maxBlocks values of numBlockValue's shapes, a whole number of
+// blocks of eight.
+func blockValues(r *rand.Rand, maxBlocks int) []string {
+	vals := make([]string, 8*(1+r.IntN(maxBlocks)))
+	for i := range vals {
+		vals[i] = numBlockValue(r)
+	}
+	return vals
+}
+
 // layout packs vals after pad bytes of junk into one buffer with Arrow-style offsets starting at
 // base.
 func layout(vals []string, pad, base int) ([]byte, []int32) {
@@ -126,15 +136,12 @@ func layout(vals []string, pad, base int) ([]byte, []int32) {
 }
 
 func TestNumBlocks(t *testing.T) {
-	if !useNumBlocks {
+	if !useBlockKernels {
 		t.Skip("numBlocks needs AVX-512 F/BW/DQ/VL, BITALG and BMI2, which this processor lacks")
 	}
 	r := rand.New(rand.NewPCG(1, 2))
 	for round := range 300 {
-		vals := make([]string, 8*(1+r.IntN(40)))
-		for i := range vals {
-			vals[i] = numBlockValue(r)
-		}
+		vals := blockValues(r, 40)
 		data, offs := layout(vals, r.IntN(20), r.IntN(1000))
 		if len(data) == 0 {
 			continue
@@ -146,7 +153,7 @@ func TestNumBlocks(t *testing.T) {
 // FuzzNumBlocks: the input's lines are the values (padded to a multiple of eight with the
 // first ones), checked as TestNumBlocks checks them.
 func FuzzNumBlocks(f *testing.F) {
-	if !useNumBlocks {
+	if !useBlockKernels {
 		f.Skip("numBlocks needs AVX-512 F/BW/DQ/VL, BITALG and BMI2, which this processor lacks")
 	}
 	for _, seed := range []string{"1\n-2.5\n0.000\n-0\n5.\n.5\n1e3\nabc", "123456789012345\n1234567890123456\n-99.99\n\n\n7"} {
@@ -154,8 +161,8 @@ func FuzzNumBlocks(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in string) {
 		vals := strings.Split(in, "\n")
-		for len(vals)%8 != 0 {
-			vals = append(vals, vals[len(vals)%len(vals)])
+		for i := 0; len(vals)%8 != 0; i++ {
+			vals = append(vals, vals[i])
 		}
 		data, offs := layout(vals, 3, 5)
 		if len(data) == 0 {
@@ -167,7 +174,7 @@ func FuzzNumBlocks(f *testing.F) {
 
 // BenchmarkNumBlocks: the kernel alone on 4,096 plain decimals and integers of 1–8 digits.
 func BenchmarkNumBlocks(b *testing.B) {
-	if !useNumBlocks {
+	if !useBlockKernels {
 		b.Skip("numBlocks needs AVX-512 F/BW/DQ/VL, BITALG and BMI2, which this processor lacks")
 	}
 	r := rand.New(rand.NewPCG(5, 6))
@@ -208,12 +215,12 @@ func BenchmarkNumberColumn(b *testing.B) {
 	arr := stringArray(vals)
 	defer arr.Release()
 	for _, blocks := range []bool{false, true} {
-		if blocks && !useNumBlocks {
+		if blocks && !useBlockKernels {
 			continue
 		}
 		b.Run(fmt.Sprintf("blocks=%v", blocks), func(b *testing.B) {
-			defer func(was bool) { useNumBlocks = was }(useNumBlocks)
-			useNumBlocks = blocks
+			defer func(was bool) { useBlockKernels = was }(useBlockKernels)
+			useBlockKernels = blocks
 			c := NewColumn("income")
 			c.DropCategories()
 			b.SetBytes(int64(size))
@@ -249,15 +256,12 @@ func BenchmarkTypedColumn(b *testing.B) {
 // TestMemoWords: memoWords' words and hashes against the value's bytes zero-padded to sixteen
 // and memoHash, for values of up to sixteen bytes laid out at random offsets.
 func TestMemoWords(t *testing.T) {
-	if !useNumBlocks {
+	if !useBlockKernels {
 		t.Skip("memoWords needs AVX-512 F/BW/DQ/VL and BMI2, which this processor lacks")
 	}
 	r := rand.New(rand.NewPCG(13, 13))
 	for range 200 {
-		vals := make([]string, 8*(1+r.IntN(20)))
-		for i := range vals {
-			vals[i] = numBlockValue(r)
-		}
+		vals := blockValues(r, 20)
 		data, offs := layout(vals, r.IntN(20), r.IntN(1000))
 		if len(data) == 0 {
 			continue

@@ -304,7 +304,8 @@ func pqMake(dt arrow.DataType, n int, buffers []*memory.Buffer, children []arrow
 func (a *pqAssembler) leafIndex(c *pqColumn, idx []int32, n int) ([]int32, int) {
 	maxDef := c.node.DefLevel
 	if idx == nil {
-		if c.batch.Def == nil || c.batch.Defined == n && c.node.RepLevel == 0 {
+		// A leaf under no list (its slots are the rows): ColumnReader.Read counted its values.
+		if c.batch.Def == nil || c.batch.Defined == n {
 			return nil, 0
 		}
 		vi := a.scratch(c.pool, n)

@@ -16,9 +16,9 @@ func TestPlainFixedWidth(t *testing.T) {
 	for i := range data {
 		data[i] = byte(r.Uint32())
 	}
-	for _, native := range []bool{true, false} {
-		defer func(was bool) { nativeLE = was }(nativeLE)
-		nativeLE = native && nativeLE
+	defer func(was bool) { nativeLE = was }(nativeLE)
+	for _, native := range []bool{nativeLE, false} { // the machine's own order, then the conversion
+		nativeLE = native
 		for _, tc := range []struct {
 			t    Type
 			size int
