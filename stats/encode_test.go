@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"runtime"
 	"slices"
 	"strconv"
@@ -270,12 +271,12 @@ func FuzzProfileUnmarshal(f *testing.F) {
 }
 
 // TestMergeParallel: chunk profiles of many columns merged on several goroutines (Profile.Merge
-// above parallelMergeColumns per goroutine) give the same profile, byte for byte, as merged on
-// one — numeric columns whose sketches compact while merging, categories, ids, mixed columns,
-// and a column missing from some chunks.
+// above parallelColumns per goroutine) give the same profile, byte for byte, as merged on one —
+// numeric columns whose sketches compact while merging, categories, ids, mixed columns, and a
+// column missing from some chunks — and finish into the same features (Profile.Features).
 func TestMergeParallel(t *testing.T) {
 	r := rand.New(rand.NewPCG(8, 8))
-	const ncol = 4 * parallelMergeColumns
+	const ncol = 4 * parallelColumns
 	chunks := make([]*Profile, 12)
 	for k := range chunks {
 		names := make([]string, ncol)
@@ -306,18 +307,27 @@ func TestMergeParallel(t *testing.T) {
 		}
 		chunks[k] = profileOf(t, record(names, rows))
 	}
-	merge := func(procs int) []byte {
+	merge := func(procs int) ([]byte, []Feature) {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 		p := NewProfile()
 		for _, c := range chunks {
 			p.Merge(clone(t, c))
 		}
-		return encode(t, p)
+		return encode(t, p), p.Features()
 	}
-	want := merge(1)
+	want, wantFeatures := merge(1)
+	if len(wantFeatures) != ncol {
+		t.Fatalf("%d features, want %d", len(wantFeatures), ncol)
+	}
 	for range 3 {
-		if !bytes.Equal(merge(4), want) {
+		got, features := merge(4)
+		if !bytes.Equal(got, want) {
 			t.Fatal("chunk profiles merged on 4 goroutines differ from those merged on one")
+		}
+		for i := range features {
+			if !reflect.DeepEqual(features[i], wantFeatures[i]) {
+				t.Fatalf("feature %d (%s) finished on 4 goroutines differs from the one finished on one", i, wantFeatures[i].Name)
+			}
 		}
 	}
 }

@@ -152,39 +152,46 @@ func (p *Profile) Merge(o *Profile) {
 			c.AddNulls(o.Rows)
 		}
 	}
-	workers := min(runtime.GOMAXPROCS(0), len(p.cols)/parallelMergeColumns)
-	if workers <= 1 {
-		for _, c := range p.cols {
-			mergeCol(c)
-		}
-	} else {
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		for range workers {
-			wg.Go(func() {
-				for {
-					lo := int(next.Add(mergeRun)) - mergeRun
-					if lo >= len(p.cols) {
-						return
-					}
-					for _, c := range p.cols[lo:min(lo+mergeRun, len(p.cols))] {
-						mergeCol(c)
-					}
-				}
-			})
-		}
-		wg.Wait()
-	}
+	eachColumn(len(p.cols), func(i int) { mergeCol(p.cols[i]) })
 	p.Rows += o.Rows
 }
 
+// eachColumn calls fn(i) for every i in [0, n), on all cores when there are enough columns to
+// pay for the goroutines, in runs of consecutive columns. fn must touch only column i's state:
+// the order of the calls is unspecified, so the results cannot depend on it.
+func eachColumn(n int, fn func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/parallelColumns)
+	if workers <= 1 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				lo := int(next.Add(columnRun)) - columnRun
+				if lo >= n {
+					return
+				}
+				for i := lo; i < min(lo+columnRun, n); i++ {
+					fn(i)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
 const (
-	// parallelMergeColumns is the number of columns per goroutine below which Merge works on
+	// parallelColumns is the number of columns per goroutine below which eachColumn works on
 	// the calling goroutine: merging a column of a wide chunk takes a few µs, starting a
 	// goroutine about one.
-	parallelMergeColumns = 64
-	// mergeRun is the number of columns a merging goroutine takes at a time.
-	mergeRun = 16
+	parallelColumns = 64
+	// columnRun is the number of columns a goroutine of eachColumn takes at a time.
+	columnRun = 16
 )
 
 // Trim gives back the spare capacity the accumulators grew while adding and merging (KLL level
@@ -228,9 +235,7 @@ type Feature struct {
 // Features finishes every column, in order of first appearance.
 func (p *Profile) Features() []Feature {
 	out := make([]Feature, len(p.cols))
-	for i, c := range p.cols {
-		out[i] = c.finish(p.Rows)
-	}
+	eachColumn(len(p.cols), func(i int) { out[i] = p.cols[i].finish(p.Rows) })
 	return out
 }
 
