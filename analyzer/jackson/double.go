@@ -64,6 +64,9 @@ func AppendDouble(dst []byte, x float64) []byte {
 	}
 
 	var buf [32]byte
+	if digits, exp, ok := shortDecimal(x, buf[:0]); ok {
+		return appendJava(dst, digits, exp)
+	}
 	s := strconv.AppendFloat(buf[:0], x, 'e', -1, 64) // d[.ddd]e±XX, shortest and closest
 	digits, exp := splitE(s)
 	if len(digits) == 1 {
@@ -71,6 +74,51 @@ func AppendDouble(dst []byte, x float64) []byte {
 	}
 	return appendJava(dst, digits, exp)
 }
+
+// shortDecimal finds the digits and exponent of x > 0 (as splitE returns them) without a search for
+// the shortest form when x is a short decimal m·10^-k, 1 ≤ k ≤ maxShortScale, of at most 15
+// significant digits — what data read from text mostly is (614.658, 0.78523), and so
+// most KLL sketch items of statistics.json. It reports false for anything else.
+//
+// It takes m = round(x·10^k) for the smallest k at which m·2^-50 bounds |x·10^k − m| (for a
+// decimal x the product is within a few units of m's last place of m; otherwise the test fails
+// but for one value in 2^50 or so), and checks m / 10^k == x: an IEEE division of two exact
+// operands (m < 10^15 < 2^53, 10^k < 2^53) is the correctly rounded value of the decimal, so the
+// decimal rounds to x. No other decimal of at most 15 significant digits rounds to the same
+// double (15 digits round-trip through a double: two of them rounding to x would both be x's
+// 15-digit form), so this one is the shortest and the only one of its length — the decimal
+// Double.toString selects (see AppendDouble; x ≥ 10^-8 is normal, so the m = 1 rule keeps a
+// one-digit decimal). The smallest k gives m without trailing zeros; they are trimmed anyway.
+func shortDecimal(x float64, buf []byte) (digits []byte, exp int, ok bool) {
+	// A decimal of k ≤ maxShortScale places is one of maxShortScale places too: one test rules
+	// out most other doubles (a long fraction, a computed mean) before the loop.
+	if y := x * exact10[maxShortScale]; y < 1e15 && math.Abs(y-math.RoundToEven(y)) > y*0x1p-50 {
+		return nil, 0, false
+	}
+	for k := 1; k <= maxShortScale; k++ {
+		y := x * exact10[k]
+		if !(y < 1e15) {
+			return nil, 0, false
+		}
+		m := math.RoundToEven(y)
+		if math.Abs(y-m) > y*0x1p-50 || m/exact10[k] != x {
+			continue
+		}
+		digits = strconv.AppendUint(buf, uint64(m), 10)
+		exp = len(digits) - 1 - k
+		for digits[len(digits)-1] == '0' {
+			digits = digits[:len(digits)-1]
+		}
+		return digits, exp, true
+	}
+	return nil, 0, false
+}
+
+// maxShortScale is the most decimal places shortDecimal tries.
+const maxShortScale = 8
+
+// exact10[k] = 10^k, exact.
+var exact10 = [maxShortScale + 1]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8}
 
 // closestTwoDigits applies the m = 1 rule of Double.toString: when a one-digit decimal rounds
 // to x, the closest decimal of at most two digits that still rounds to x is chosen. The nearest

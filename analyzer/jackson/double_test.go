@@ -125,6 +125,45 @@ func TestFormatDoubleOracle(t *testing.T) {
 	}
 }
 
+// TestShortDecimalOracle checks the short-decimal path (shortDecimal) against the exact Javadoc
+// oracle: decimals of 1 to 17 significant digits with 0 to 10 places (the path must take every
+// one of up to 15 digits and 1 to maxShortScale places) and their neighbouring doubles, which are
+// not short decimals and must come out exactly as the general path writes them.
+func TestShortDecimalOracle(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	n := 3000
+	if testing.Short() {
+		n = 300
+	}
+	taken := 0
+	for range n {
+		digits := 1 + rng.IntN(17)
+		m := rng.Int64N(int64(math.Pow10(digits)))
+		k := rng.IntN(11)
+		x, err := strconv.ParseFloat(strconv.FormatInt(m, 10)+"e-"+strconv.Itoa(k), 64)
+		if err != nil || x == 0 {
+			continue
+		}
+		trimmed := strings.TrimRight(strconv.FormatInt(m, 10), "0")
+		places := k - (len(strconv.FormatInt(m, 10)) - len(trimmed))
+		_, _, ok := shortDecimal(x, nil)
+		if want := len(trimmed) <= 15 && places >= 1 && places <= maxShortScale; want && !ok {
+			t.Errorf("shortDecimal(%v) (%de-%d) = false, want true", x, m, k)
+		}
+		if ok {
+			taken++
+		}
+		for _, y := range []float64{x, math.Nextafter(x, 0), math.Nextafter(x, math.Inf(1))} {
+			if got, want := FormatDouble(y), javaToString(y); got != want {
+				t.Fatalf("FormatDouble(%b) = %q (from %de-%d), Javadoc oracle says %q", y, got, m, k, want)
+			}
+		}
+	}
+	if taken < n/4 {
+		t.Errorf("the short-decimal path took %d of %d decimals, want at least a quarter", taken, n)
+	}
+}
+
 // javaGrammar matches every string Double.toString can return: NaN, the infinities, the zeros,
 // plain notation (no leading zeros, at least one fractional digit, no trailing zero unless the
 // fraction is exactly "0"), and scientific notation d.ddd…E[-]n.

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"testing"
 )
@@ -67,6 +68,17 @@ func TestStreamSameBytes(t *testing.T) {
 	if _, ok := docs[jacksonFixtures[0]]; !ok {
 		t.Log("conformance fixtures not beside the checkout: only the generated document is checked")
 	}
+	for _, procs := range []int{1, 4} {
+		// On one core Stream encodes sequentially; on more, the elements of long arrays (the
+		// features) in parallel (appendElementsParallel).
+		t.Run("procs="+strconv.Itoa(procs), func(t *testing.T) {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			checkStream(t, docs)
+		})
+	}
+}
+
+func checkStream(t *testing.T, docs map[string]Value) {
 	for name, v := range docs {
 		want, _ := Marshal(v)
 		var rec chunkRecorder
@@ -116,12 +128,16 @@ func (f *failAfter) Write(p []byte) (int, error) {
 
 // TestStreamStopsAtWriteError requires the first write error back, and no write after it.
 func TestStreamStopsAtWriteError(t *testing.T) {
-	w := &failAfter{n: 3 * StreamChunk}
-	err := Stream(w, wideDocument(100))
-	if !errors.Is(err, errDiskFull) {
-		t.Fatalf("Stream error = %v, want %v", err, errDiskFull)
-	}
-	if !w.failed || w.callsFailed != 0 {
-		t.Errorf("failed %v, %d writes after the failure, want true and 0", w.failed, w.callsFailed)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, procs := range []int{1, 4} {
+		runtime.GOMAXPROCS(procs)
+		w := &failAfter{n: 3 * StreamChunk}
+		err := Stream(w, wideDocument(100))
+		if !errors.Is(err, errDiskFull) {
+			t.Fatalf("procs=%d: Stream error = %v, want %v", procs, err, errDiskFull)
+		}
+		if !w.failed || w.callsFailed != 0 {
+			t.Errorf("procs=%d: failed %v, %d writes after the failure, want true and 0", procs, w.failed, w.callsFailed)
+		}
 	}
 }
