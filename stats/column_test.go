@@ -518,10 +518,25 @@ func TestAddTypedMatchesValues(t *testing.T) {
 }
 
 // TestFlushPendingMatchesAdd: the statistics of columns updated together (flushPending, as
-// Profile.Add does: four, then two at a time) are bit for bit those of each column's values added
-// one by one (numeric.add), for 1 … 9 columns of any lengths, over several arrays, with zeros of
-// both signs, infinities, NaN and values of very different magnitudes.
+// Profile.Add does: four, then two at a time in Go, or up to four at a time in statsQuad) are bit
+// for bit those of each column's values added one by one (numeric.add), for 1 … 9 columns of any
+// lengths, over several arrays, with zeros of both signs, infinities, NaN and values of very
+// different magnitudes.
 func TestFlushPendingMatchesAdd(t *testing.T) {
+	for _, kernel := range []bool{false, true} {
+		if kernel && !useBlockKernels {
+			t.Log("statsQuad not tested: the processor lacks AVX-512 (TestNumBlocks says so)")
+			continue
+		}
+		t.Run(fmt.Sprintf("kernel=%v", kernel), func(t *testing.T) {
+			defer func(was bool) { useBlockKernels = was }(useBlockKernels)
+			useBlockKernels = kernel
+			testFlushPendingMatchesAdd(t)
+		})
+	}
+}
+
+func testFlushPendingMatchesAdd(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 11))
 	pick := []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), math.NaN(), 1e300, -1e-300, 3}
 	// zeros: a trial of ±0 and one other value, so that zeros of both signs meet as the extremes.

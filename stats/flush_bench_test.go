@@ -6,7 +6,8 @@ import (
 )
 
 // BenchmarkAddPending times the per-value statistics of four columns' numbers (count, sum,
-// moments, extremes; not the sketch): one column after the other, and two columns at a time.
+// moments, extremes; not the sketch): one column after the other, two and four columns at a time,
+// and four in statsQuad's registers.
 //
 //	go test -run '^$' -bench AddPending ./stats/
 func BenchmarkAddPending(b *testing.B) {
@@ -40,5 +41,11 @@ func BenchmarkAddPending(b *testing.B) {
 	})
 	b.Run("quads", func(b *testing.B) {
 		run(b, func() { addPendingQuad(ns[0], ns[1], ns[2], ns[3]) })
+	})
+	b.Run("kernel", func(b *testing.B) {
+		if !useBlockKernels {
+			b.Skip("statsQuad needs AVX-512")
+		}
+		run(b, func() { addPendingKernel(ns) })
 	})
 }

@@ -28,3 +28,12 @@ func numBlocks(data *byte, base int, offs *int32, nb int, hs *uint64, xs *float6
 //
 //go:noescape
 func memoWords(data *byte, base int, offs *int32, nb int, out *[3][8]uint64)
+
+// statsQuad adds xs[c][0 … k-1] to st[c] for the four columns c, exactly as k calls of
+// numStats.add per column do (the same operations in the same order), with the four columns'
+// states in registers: the Go loop (addPendingQuad) keeps them on the stack, and every step of a
+// column's division chain then waits on a store and a reload. It needs AVX-512 F, DQ (VRANGESD)
+// and VL (the upper sixteen registers), which useBlockKernels implies. k ≥ 0.
+//
+//go:noescape
+func statsQuad(st *[4]numStats, xs *[4]*float64, k int)

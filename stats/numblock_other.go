@@ -9,3 +9,5 @@ func numBlocks(data *byte, base int, offs *int32, nb int, hs *uint64, xs *float6
 }
 
 func memoWords(data *byte, base int, offs *int32, nb int, out *[3][8]uint64) { panic("unreachable") }
+
+func statsQuad(st *[4]numStats, xs *[4]*float64, k int) { panic("unreachable") }
