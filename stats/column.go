@@ -742,8 +742,8 @@ func (c *Column) numberBlocks(a *array.String, str string, offs []int32, base in
 				kinds[dtype.Fractional] += frac
 				kinds[dtype.Integral] += 8 - frac
 				xs = append(xs, xv[lo:lo+8]...)
-				for _, h := range hs[lo : lo+8] {
-					c.HLL.AddHash(h)
+				for _, p := range hs[lo : lo+8] {
+					c.HLL.AddPacked(p)
 				}
 				continue
 			}
@@ -762,11 +762,11 @@ func (c *Column) numberBlocks(a *array.String, str string, offs []int32, base in
 					k = dtype.Fractional
 				}
 				kinds[k]++
-				h := hs[j]
 				if m&bit != 0 {
-					h = hll.HashString(v)
+					c.HLL.AddHash(hll.HashString(v))
+				} else {
+					c.HLL.AddPacked(hs[j])
 				}
-				c.HLL.AddHash(h)
 				if ok {
 					xs = append(xs, x)
 				}

@@ -4,16 +4,17 @@ package stats
 
 import "golang.org/x/sys/cpu"
 
-// useBlockKernels selects the kernels of numblock_amd64.s for addStrings: numBlocks for the
-// numeric loop, memoWords for the memo's keys; tests turn it off to run the per-value code. The
-// kernels need AVX-512 F, BW, DQ and VL (byte masks, qword products, unsigned conversions on any
-// register width), BITALG (VPOPCNTW) and BMI2 (BZHI).
+// useBlockKernels selects the kernels of numblock_amd64.s and numstats_amd64.s: numBlocks for
+// addStrings' numeric loop, memoWords for the memo's keys, statsQuad for the numbers'
+// statistics; tests turn it off to run the per-value code. The kernels need AVX-512 F, BW, DQ
+// and VL (byte masks, qword products, unsigned conversions and VRANGESD on any register width),
+// CD (VPLZCNTQ), BITALG (VPOPCNTW) and BMI2 (BZHI).
 var useBlockKernels = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512DQ &&
-	cpu.X86.HasAVX512VL && cpu.X86.HasAVX512BITALG && cpu.X86.HasBMI2
+	cpu.X86.HasAVX512VL && cpu.X86.HasAVX512CD && cpu.X86.HasAVX512BITALG && cpu.X86.HasBMI2
 
 // numBlocks casts and hashes nb blocks of eight values of a string array: value i is
 // data[offs[i]-base : offs[i+1]-base], i < 8·nb. For every value of at most 16 bytes hs[i] is
-// hll.HashString of it; for every plain value (-?[0-9]+(\.[0-9]+)?, at most 15 bytes besides
+// hll.Pack(hll.HashString(v)), its HyperLogLog update (hll.Sketch.AddPacked); for every plain value (-?[0-9]+(\.[0-9]+)?, at most 15 bytes besides
 // the point) xs[i] is the number dtype.Parse returns. masks[b] describes block b: bits 0–7 its
 // values longer than 16 bytes (hash not computed), 8–15 its plain values, 16–23 its plain values
 // with a point (Fractional; the others Integral). Other values' xs are unspecified.

@@ -162,7 +162,7 @@ GLOBL numPrimes<>(SB), RODATA|NOPTR, $64
 //
 // Eight values per block: value i is data[offs[i]-base : offs[i+1]-base], loaded into a 16-byte
 // lane under a length mask. The hash runs in the qword lanes of one register, each XXH64 step
-// applied to the lanes it concerns. The cast checks the plain shape -?[0-9]+(\.[0-9]+)? on the
+// applied to the lanes it concerns; hs gets each hash's HyperLogLog update (hll.Pack). The cast checks the plain shape -?[0-9]+(\.[0-9]+)? on the
 // values' byte masks, eight 16-bit words at once; the bytes up to the point move up one (over
 // the point; all bytes of an integer), so that the sixteen byte positions, read as digits, spell
 // N = m·10^k < 10^15, where m is the value's digits as an integer and k = 15 - the bytes before
@@ -200,6 +200,8 @@ TEXT ·numBlocks(SB), NOSPLIT, $64-56
 	VPADDQ       Z24, Z25, Z25           // p5 + seed
 	MOVQ         $0xff, R8
 	VPBROADCASTQ R8, Z26
+	MOVQ         $0x100, R8
+	VPBROADCASTQ R8, Z13
 	MOVQ         $'.', R8
 	VPBROADCASTB R8, Z27
 	MOVQ         $'-', R8
@@ -277,6 +279,16 @@ avalanche:
 	VPMULLQ    Z22, Z8, Z8
 	VPSRLQ     $32, Z8, Z9
 	VPXORQ     Z9, Z8, Z8
+	// hll.Pack: the register index (the top nine bits) << 8 | the rank, the leading zeros of
+	// h << 9 | 1 << 8, plus one.
+	VPSLLQ     $9, Z8, Z9
+	VPORQ      Z13, Z9, Z9           // | 1 << 8
+	VPLZCNTQ   Z9, Z9
+	VPSRLQ     $8, Z13, Z12          // 1 (Z12 is scratch)
+	VPADDQ     Z12, Z9, Z9
+	VPSRLQ     $55, Z8, Z8
+	VPSLLQ     $8, Z8, Z8
+	VPORQ      Z9, Z8, Z8
 	VMOVDQU64  Z8, (BX)
 
 	// Cast. Byte masks of digits, points and minus signs as 16-bit words per value (X0 digits,

@@ -70,7 +70,7 @@ func numBlockValue(r *rand.Rand) string {
 
 // checkNumBlocks runs numBlocks over the values laid out in data (value i at
 // data[offs[i]-base : offs[i+1]-base]) and compares every outcome with dtype.Parse and
-// hll.HashString.
+// hll.Pack(hll.HashString).
 func checkNumBlocks(t *testing.T, data []byte, base int, offs []int32, vals []string) {
 	t.Helper()
 	nb := len(vals) / 8
@@ -87,8 +87,8 @@ func checkNumBlocks(t *testing.T, data []byte, base int, offs []int32, vals []st
 		if long != (len(v) > 16) {
 			t.Errorf("%q: long %v", v, long)
 		}
-		if !long && hs[i] != hll.HashString(v) {
-			t.Errorf("%q: hash %#x, want %#x", v, hs[i], hll.HashString(v))
+		if !long && hs[i] != hll.Pack(hll.HashString(v)) {
+			t.Errorf("%q: packed hash %#x, want %#x", v, hs[i], hll.Pack(hll.HashString(v)))
 		}
 		k, x, ok := dtype.Parse(v)
 		// Plain: the shape, at most 15 bytes besides the point.

@@ -65,6 +65,21 @@ func (s *Sketch) AddHash(x uint64) {
 	}
 }
 
+// Pack returns what AddHash does with x as one word: idx<<8 | pw. Kernels that
+// hash many values at once compute it in vector lanes (stats.numBlocks), so
+// that their callers' loops only compare and store (AddPacked).
+func Pack(x uint64) uint64 {
+	return x>>(64-Precision)<<8 | uint64(bits.LeadingZeros64(x<<Precision|1<<(Precision-1))+1)
+}
+
+// AddPacked is AddHash(x) for p = Pack(x).
+func (s *Sketch) AddPacked(p uint64) {
+	pw := uint8(p)
+	if r := &s.reg[p>>8&(NumRegisters-1)]; pw > *r {
+		*r = pw
+	}
+}
+
 // AddString adds a string value: AddHash(HashString(str)). It does not
 // allocate.
 func (s *Sketch) AddString(str string) { s.AddHash(HashString(str)) }

@@ -35,17 +35,22 @@ func addHashSlow(reg *[NumRegisters]uint8, x uint64) {
 	}
 }
 
-// TestAddHashMatchesSlow compares AddHash with addHashSlow on random hashes
-// and on hashes with every possible rank, including the maximum.
+// TestAddHashMatchesSlow compares AddHash, and AddPacked of Pack, with
+// addHashSlow on random hashes and on hashes with every possible rank,
+// including the maximum.
 func TestAddHashMatchesSlow(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 1))
-	var s Sketch
+	var s, sp Sketch
 	var want [NumRegisters]uint8
 	add := func(x uint64) {
 		s.AddHash(x)
+		sp.AddPacked(Pack(x))
 		addHashSlow(&want, x)
 		if s.reg != want {
 			t.Fatalf("after AddHash(%#x) registers differ from the naive oracle", x)
+		}
+		if sp.reg != want {
+			t.Fatalf("after AddPacked(Pack(%#x)) registers differ from the naive oracle", x)
 		}
 	}
 	for range 100_000 {
