@@ -536,7 +536,30 @@ func (c *Column) addStrings(a *array.String) {
 	// (memoWords) where the processor can.
 	var mw [memoBatch][3][8]uint64
 	kb, ke := 0, 0
+	var valid []byte // the validity bitmap for memoHits, if a has nulls
+	if nulls {
+		valid = a.NullBitmapBytes()
+	}
 	for ; i < n; i++ {
+		if i < ke && useMemo {
+			// The run of values found at their first slot, in a loop of its own (memoHits);
+			// it stops where this loop has something to decide.
+			limit := ke
+			if seen < 4*memoProbe {
+				next := memoProbe
+				if seen >= memoProbe {
+					next = 4 * memoProbe
+				}
+				limit = min(limit, i+next-1-seen) // the value that makes seen reach next is this loop's
+			}
+			run := 0
+			run, xs = memoHits(&memo, &mw, offs[kb:], i-kb, limit-kb, valid, a.Data().Offset()+kb, &kinds, xs, numOn)
+			i += run
+			seen += run
+			if i == n {
+				break
+			}
+		}
 		if nulls && a.IsNull(i) {
 			kinds[dtype.Unknown]++
 			continue
@@ -663,6 +686,42 @@ func (c *Column) addStrings(a *array.String) {
 			}
 		}
 	}
+}
+
+// memoHits is addStrings' memo loop for the values d, d+1, … < end of a memoWords batch (value d
+// spans offs[d] … offs[d+1], its words and hash are mw's, its validity bit voff+d of valid when
+// valid is not nil) that are found at the first slot their hash selects: each adds one to its
+// entry and its kind to kinds, and its number to xs if it has one and numOn is set. It stops
+// before a value that is null, longer than memoMaxLen or not found at that slot, and returns how
+// many values it added and xs. Apart from the loop, it keeps few values live, so they stay in
+// registers.
+func memoHits(memo *memoTable, mw *[memoBatch][3][8]uint64, offs []int32, d, end int, valid []byte, voff int, kinds *dtype.Counts, xs []float64, numOn bool) (int, []float64) {
+	slots := memo.slots
+	mask := uint64(len(slots) - 1)
+	start := d
+	for ; d < end; d++ {
+		if valid != nil && valid[(voff+d)>>3]>>((voff+d)&7)&1 == 0 {
+			break
+		}
+		l := offs[d+1] - offs[d]
+		if l > memoMaxLen {
+			break
+		}
+		w := &mw[d>>3]
+		j := d & 7
+		e := &slots[w[2][j]&mask]
+		if e.n == 0 || e.w0 != w[0][j] || e.w1 != w[1][j] || e.ln != uint8(l) {
+			break
+		}
+		// A hit never turns the column String or Boolean: the entry's insertion already did
+		// (numOn is then clear for the rest of the array, and the memo is the array's).
+		if numOn && e.ok {
+			xs = append(xs, e.x)
+		}
+		e.n++
+		kinds[e.k]++
+	}
+	return d - start, xs
 }
 
 // lowBytes[l] keeps the low l bytes of a word (l ≤ 8): a table load instead of a variable shift,
