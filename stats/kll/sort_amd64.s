@@ -146,7 +146,8 @@ done:
 // registers under masks over a fill of all ones (MaxUint64 sorts last), the first two and the
 // last two are sorted as sixteen keys each (SORT16), and the two sixteens merged: the second
 // reversed, lane-wise minima and maxima give the sixteen smallest and the sixteen largest keys
-// as bitonic sequences, each merged (MERGE16). The first n lanes are stored.
+// as bitonic sequences, each merged (MERGE16). The first n lanes are stored. Up to sixteen keys
+// are sorted by SORT16 alone, up to eight by SORT8.
 TEXT ·sort32AVX512(SB), NOSPLIT, $0-24
 	MOVQ src+0(FP), SI
 	MOVQ dst+8(FP), DI
@@ -178,9 +179,13 @@ TEXT ·sort32AVX512(SB), NOSPLIT, $0-24
 	MOVQ       R8, R9
 	KMOVW      R9, K7 // KMOVW takes the low 16 bits; eight lanes use the low 8
 	VMOVDQU64  (SI), K7, Z1
+	CMPQ       CX, $8
+	JLE        upto8
 	SHRQ       $8, R9
 	KMOVW      R9, K7
 	VMOVDQU64  64(SI), K7, Z2
+	CMPQ       CX, $16
+	JLE        upto16
 	SHRQ       $8, R9
 	KMOVW      R9, K7
 	VMOVDQU64  128(SI), K7, Z3
@@ -212,6 +217,25 @@ TEXT ·sort32AVX512(SB), NOSPLIT, $0-24
 	SHRQ      $8, R8
 	KMOVW     R8, K7
 	VMOVDQU64 Z8, K7, 192(DI)
+	VZEROUPPER
+	RET
+
+	// Most partitions quickSort leaves are well under 32 keys: eight or sixteen take a smaller
+	// network.
+upto16:
+	SORT16(Z1, Z2, Z5, Z6)
+	KMOVW     R8, K7
+	VMOVDQU64 Z1, K7, (DI)
+	SHRQ      $8, R8
+	KMOVW     R8, K7
+	VMOVDQU64 Z2, K7, 64(DI)
+	VZEROUPPER
+	RET
+
+upto8:
+	SORT8(Z1, Z5, Z6)
+	KMOVW     R8, K7
+	VMOVDQU64 Z1, K7, (DI)
 	VZEROUPPER
 	RET
 
