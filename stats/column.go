@@ -129,13 +129,13 @@ func (n *numeric) addPending() {
 // 5.6 in pairs, 4.6 in fours). Each column sees its values in order, so the bits are
 // flush's.
 //
-// Where the processor can, the four columns' states stay in registers (statsQuad), up to four
+// Where the processor can, the columns' states stay in registers (statsOcto), up to eight
 // columns per call (addPendingKernel).
 func flushPending(ns []*numeric) {
 	rest := ns
 	if useBlockKernels {
 		for len(rest) > 0 {
-			g := rest[:min(4, len(rest))]
+			g := rest[:min(8, len(rest))]
 			addPendingKernel(g)
 			rest = rest[len(g):]
 		}
@@ -155,17 +155,17 @@ func flushPending(ns []*numeric) {
 	}
 }
 
-// addPendingKernel adds the pending numbers of one to four columns to their statistics with
-// statsQuad, for as many numbers as every column has, then the rest of each column one by one.
-// Fewer than four columns are padded with the last one, whose extra results are dropped: the
+// addPendingKernel adds the pending numbers of one to eight columns to their statistics with
+// statsOcto, for as many numbers as every column has, then the rest of each column one by one.
+// Fewer than eight columns are padded with the last one, whose extra results are dropped: the
 // kernel's time is its columns' division chains side by side, so a padded lane costs little.
 func addPendingKernel(ns []*numeric) {
 	k := len(ns[0].pending)
 	for _, n := range ns[1:] {
 		k = min(k, len(n.pending))
 	}
-	var st [4]numStats
-	var xs [4]*float64
+	var st [8]numStats
+	var xs [8]*float64
 	for c := range st {
 		n := ns[min(c, len(ns)-1)]
 		st[c] = n.stats()
@@ -175,10 +175,10 @@ func addPendingKernel(ns []*numeric) {
 	}
 	if k > 0 {
 		was := st
-		statsQuad(&st, &xs, k)
+		statsOcto(&st, &xs, k)
 		for c, n := range ns {
 			if s := st[c].sum; s != s {
-				// VRANGESD returns the number of a number and a NaN; Go's min and max return
+				// VRANGEPD returns the number of a number and a NaN; Go's min and max return
 				// NaN. A NaN among the numbers or the extremes makes the sum NaN, so such a
 				// column's extremes are taken again here.
 				lo, hi := was[c].min, was[c].max

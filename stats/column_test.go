@@ -518,14 +518,14 @@ func TestAddTypedMatchesValues(t *testing.T) {
 }
 
 // TestFlushPendingMatchesAdd: the statistics of columns updated together (flushPending, as
-// Profile.Add does: four, then two at a time in Go, or up to four at a time in statsQuad) are bit
+// Profile.Add does: four, then two at a time in Go, or up to four at a time in statsOcto) are bit
 // for bit those of each column's values added one by one (numeric.add), for 1 … 9 columns of any
 // lengths, over several arrays, with zeros of both signs, infinities, NaN and values of very
 // different magnitudes.
 func TestFlushPendingMatchesAdd(t *testing.T) {
 	for _, kernel := range []bool{false, true} {
 		if kernel && !useBlockKernels {
-			t.Log("statsQuad not tested: the processor lacks AVX-512 (TestNumBlocks says so)")
+			t.Log("statsOcto not tested: the processor lacks AVX-512 (TestNumBlocks says so)")
 			continue
 		}
 		t.Run(fmt.Sprintf("kernel=%v", kernel), func(t *testing.T) {

@@ -5,9 +5,9 @@ package stats
 import "golang.org/x/sys/cpu"
 
 // useBlockKernels selects the kernels of numblock_amd64.s and numstats_amd64.s: numBlocks for
-// addStrings' numeric loop, memoWords for the memo's keys, statsQuad for the numbers'
+// addStrings' numeric loop, memoWords for the memo's keys, statsOcto for the numbers'
 // statistics; tests turn it off to run the per-value code. The kernels need AVX-512 F, BW, DQ
-// and VL (byte masks, qword products, unsigned conversions and VRANGESD on any register width),
+// and VL (byte masks, qword products, unsigned conversions and VRANGEPD on any register width),
 // CD (VPLZCNTQ), BITALG (VPOPCNTW) and BMI2 (BZHI).
 var useBlockKernels = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512DQ &&
 	cpu.X86.HasAVX512VL && cpu.X86.HasAVX512CD && cpu.X86.HasAVX512BITALG && cpu.X86.HasBMI2
@@ -30,11 +30,12 @@ func numBlocks(data *byte, base int, offs *int32, nb int, hs *uint64, xs *float6
 //go:noescape
 func memoWords(data *byte, base int, offs *int32, nb int, out *[3][8]uint64)
 
-// statsQuad adds xs[c][0 … k-1] to st[c] for the four columns c, exactly as k calls of
-// numStats.add per column do (the same operations in the same order), with the four columns'
-// states in registers: the Go loop (addPendingQuad) keeps them on the stack, and every step of a
-// column's division chain then waits on a store and a reload. It needs AVX-512 F, DQ (VRANGESD)
-// and VL (the upper sixteen registers), which useBlockKernels implies. k ≥ 0.
+// statsOcto adds xs[c][0 … k-1] to st[c] for the eight columns c, exactly as k calls of
+// numStats.add per column do (the same operations in the same order), with the columns' states
+// in registers, two columns to a register (both lanes of each instruction): the Go loop
+// (addPendingQuad) keeps them on the stack, and every step of a column's division chain then
+// waits on a store and a reload. It needs AVX-512 F, DQ (VRANGEPD) and VL (the upper sixteen
+// registers), which useBlockKernels implies. k ≥ 0.
 //
 //go:noescape
-func statsQuad(st *[4]numStats, xs *[4]*float64, k int)
+func statsOcto(st *[8]numStats, xs *[8]*float64, k int)

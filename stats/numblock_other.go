@@ -10,4 +10,4 @@ func numBlocks(data *byte, base int, offs *int32, nb int, hs *uint64, xs *float6
 
 func memoWords(data *byte, base int, offs *int32, nb int, out *[3][8]uint64) { panic("unreachable") }
 
-func statsQuad(st *[4]numStats, xs *[4]*float64, k int) { panic("unreachable") }
+func statsOcto(st *[8]numStats, xs *[8]*float64, k int) { panic("unreachable") }

@@ -95,9 +95,9 @@ func (p *Profile) Declare(names []string) {
 func (p *Profile) Add(rec arrow.RecordBatch) error {
 	n := rec.NumRows()
 	seen := make([]bool, len(p.cols), len(p.cols)+int(rec.NumCols()))
-	// The columns' numbers are added to their statistics four columns at a time, after the
-	// fourth column's per-value loop (flushPending; the last one, two or three at the end):
-	// their moments' division chains then overlap.
+	// The columns' numbers are added to their statistics eight columns at a time, after the
+	// eighth column's per-value loop (flushPending; the rest at the end): their moments'
+	// division chains then overlap.
 	var held []*numeric
 	var err error
 	for i, f := range rec.Schema().Fields() {
@@ -115,7 +115,7 @@ func (p *Profile) Add(rec arrow.RecordBatch) error {
 			c.num.flush()
 			continue
 		}
-		if held = append(held, &c.num); len(held) == 4 {
+		if held = append(held, &c.num); len(held) == flushColumns {
 			flushPending(held)
 			held = held[:0]
 		}
@@ -132,6 +132,10 @@ func (p *Profile) Add(rec arrow.RecordBatch) error {
 	p.Rows += n
 	return nil
 }
+
+// flushColumns is the number of numeric columns whose numbers Add holds before it adds them
+// together (flushPending): as many as statsOcto takes.
+const flushColumns = 8
 
 // Merge folds o, which covers the rows right after the ones p covers, into p.
 //
