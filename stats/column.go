@@ -536,10 +536,6 @@ func (c *Column) addStrings(a *array.String) {
 	// (memoWords) where the processor can.
 	var mw [memoBatch][3][8]uint64
 	kb, ke := 0, 0
-	var valid []byte // the validity bitmap for memoHits, if a has nulls
-	if nulls {
-		valid = a.NullBitmapBytes()
-	}
 	for ; i < n; i++ {
 		if i < ke && useMemo {
 			// The run of values found at their first slot, in a loop of its own (memoHits);
@@ -552,8 +548,14 @@ func (c *Column) addStrings(a *array.String) {
 				}
 				limit = min(limit, i+next-1-seen) // the value that makes seen reach next is this loop's
 			}
-			run := 0
-			run, xs = memoHits(&memo, &mw, offs[kb:], i-kb, limit-kb, valid, a.Data().Offset()+kb, &kinds, xs, numOn)
+			if nulls {
+				limit = nextNull(a, i, limit)
+			}
+			// xs has room: it holds at most one number per value before i, and its buffer one
+			// per value of the array.
+			run, nx := memoHits(unsafe.SliceData(memo.slots), uint64(len(memo.slots)-1), &mw, &offs[kb], i-kb, limit-kb,
+				unsafe.SliceData(xs[:cap(xs)]), len(xs), numOn)
+			xs = xs[:nx]
 			i += run
 			seen += run
 			if i == n {
@@ -614,8 +616,7 @@ func (c *Column) addStrings(a *array.String) {
 					*ent = memoEntry{w0: w0, w1: w1, n: 1, x: x, h: h, first: int32(i), ln: uint8(l), k: k, ok: ok}
 					memo.inserted() // may move the entries
 				}
-				seen++
-				kinds[k]++
+				seen++ // its kind is counted from the entry at the end
 				if ok && numOn {
 					xs = append(xs, x)
 				}
@@ -663,6 +664,14 @@ func (c *Column) addStrings(a *array.String) {
 		}
 	}
 	c.num.hold(xs, scratch)
+	// The memo's values are counted by kind here, from their entries, not one by one: an
+	// increment of the counter of the column's kind for every value chains each value to the
+	// one before through memory.
+	for i := range memo.slots {
+		if e := &memo.slots[i]; e.n != 0 {
+			kinds[e.k] += e.n
+		}
+	}
 	c.Kinds.Add(&kinds)
 	if !c.catsOff && c.numCategories() == 0 {
 		c.listCounts(a, &memo, &counts)
@@ -689,39 +698,53 @@ func (c *Column) addStrings(a *array.String) {
 }
 
 // memoHits is addStrings' memo loop for the values d, d+1, … < end of a memoWords batch (value d
-// spans offs[d] … offs[d+1], its words and hash are mw's, its validity bit voff+d of valid when
-// valid is not nil) that are found at the first slot their hash selects: each adds one to its
-// entry and its kind to kinds, and its number to xs if it has one and numOn is set. It stops
-// before a value that is null, longer than memoMaxLen or not found at that slot, and returns how
-// many values it added and xs. Apart from the loop, it keeps few values live, so they stay in
-// registers.
-func memoHits(memo *memoTable, mw *[memoBatch][3][8]uint64, offs []int32, d, end int, valid []byte, voff int, kinds *dtype.Counts, xs []float64, numOn bool) (int, []float64) {
-	slots := memo.slots
-	mask := uint64(len(slots) - 1)
+// spans offs[d] … offs[d+1], its words and hash are mw's; none of them null) that are found at
+// the first slot their hash selects in the memo's slots (mask = len − 1): each adds one to its
+// entry (addStrings counts the memo's kinds from the entries), and its number to xs[nx], xs[nx+1], … (room for every value
+// given) if it has one and numOn is set. It stops before a value longer than memoMaxLen or not
+// found at that slot, and returns how many values it added and the new length of xs. It takes
+// pointers, not slices: with fewer values live, the loop runs in registers.
+func memoHits(slots *memoEntry, mask uint64, mw *[memoBatch][3][8]uint64, offs *int32, d, end int,
+	xs *float64, nx int, numOn bool) (int, int) {
 	start := d
 	for ; d < end; d++ {
-		if valid != nil && valid[(voff+d)>>3]>>((voff+d)&7)&1 == 0 {
-			break
-		}
-		l := offs[d+1] - offs[d]
+		o := unsafe.Add(unsafe.Pointer(offs), 4*d)
+		l := *(*int32)(unsafe.Add(o, 4)) - *(*int32)(o)
 		if l > memoMaxLen {
 			break
 		}
 		w := &mw[d>>3]
 		j := d & 7
-		e := &slots[w[2][j]&mask]
+		e := (*memoEntry)(unsafe.Add(unsafe.Pointer(slots), uintptr(w[2][j]&mask)*unsafe.Sizeof(memoEntry{})))
 		if e.n == 0 || e.w0 != w[0][j] || e.w1 != w[1][j] || e.ln != uint8(l) {
 			break
 		}
 		// A hit never turns the column String or Boolean: the entry's insertion already did
 		// (numOn is then clear for the rest of the array, and the memo is the array's).
 		if numOn && e.ok {
-			xs = append(xs, e.x)
+			*(*float64)(unsafe.Add(unsafe.Pointer(xs), 8*nx)) = e.x
+			nx++
 		}
 		e.n++
-		kinds[e.k]++
 	}
-	return d - start, xs
+	return d - start, nx
+}
+
+// nextNull returns the first null index of a in [i, end), or end.
+func nextNull(a *array.String, i, end int) int {
+	bm, off := a.NullBitmapBytes(), a.Data().Offset()
+	for i < end {
+		p := off + i
+		if p&7 == 0 && i+8 <= end && bm[p>>3] == 0xff {
+			i += 8 // eight valid values
+			continue
+		}
+		if bm[p>>3]>>(p&7)&1 == 0 {
+			return i
+		}
+		i++
+	}
+	return end
 }
 
 // lowBytes[l] keeps the low l bytes of a word (l ≤ 8): a table load instead of a variable shift,
