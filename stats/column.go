@@ -814,7 +814,19 @@ func (c *Column) numberBlocks(a *array.String, str string, offs []int32, base in
 	for n-i >= 8 {
 		nb := min((n-i)/8, batch)
 		numBlocks(data, int(base), &offs[i], nb, &hs[0], &xv[0], &masks[0])
-		for b, m := range masks[:nb] {
+		for b := 0; b < nb; b++ {
+			if valid == nil {
+				// Runs of all-plain blocks in a loop of its own (plainBlocks); xs has room for a
+				// number per value.
+				run, frac, nx := plainBlocks(&masks[b], nb-b, &hs[8*b], &xv[8*b], &c.HLL, unsafe.SliceData(xs[:cap(xs)]), len(xs))
+				xs = xs[:nx]
+				kinds[dtype.Fractional] += frac
+				kinds[dtype.Integral] += int64(8*run) - frac
+				if b += run; b == nb {
+					break
+				}
+			}
+			m := masks[b]
 			lo := 8 * b
 			if valid != nil {
 				m &^= uint32(^validByte(valid, off+i+lo)) << 8 // a null is not plain
@@ -860,6 +872,32 @@ func (c *Column) numberBlocks(a *array.String, str string, offs []int32, base in
 		i += 8 * nb
 	}
 	return i, xs, true
+}
+
+// plainBlocks adds the blocks 0, 1, … < nb of a numBlocks batch (masks, packed hashes hs, numbers
+// xv) while they are all plain: their hashes to h, their numbers to xs[nx], xs[nx+1], … (room for
+// them given). It returns how many blocks it added, how many of their values were Fractional (the
+// others are Integral) and the new length of xs. It takes pointers, not slices, so that its loop
+// keeps its values in registers.
+func plainBlocks(masks *uint32, nb int, hs *uint64, xv *float64, h *hll.Sketch, xs *float64, nx int) (b int, frac int64, _ int) {
+	for ; b < nb; b++ {
+		m := *(*uint32)(unsafe.Add(unsafe.Pointer(masks), 4*b))
+		if uint8(m>>8) != 0xff {
+			break
+		}
+		frac += int64(bits.OnesCount8(uint8(m >> 16)))
+		// Element by element: an array assignment here is a call of memmove, around which the
+		// loop's values would be spilled.
+		dst := (*[8]float64)(unsafe.Add(unsafe.Pointer(xs), 8*nx))
+		src := (*[8]float64)(unsafe.Add(unsafe.Pointer(xv), 64*b))
+		dst[0], dst[1], dst[2], dst[3] = src[0], src[1], src[2], src[3]
+		dst[4], dst[5], dst[6], dst[7] = src[4], src[5], src[6], src[7]
+		nx += 8
+		for _, p := range (*[8]uint64)(unsafe.Add(unsafe.Pointer(hs), 64*b)) {
+			h.AddPacked(p)
+		}
+	}
+	return b, frac, nx
 }
 
 // validByte returns the eight validity bits of an Arrow bitmap from bit pos on (bit j of the
