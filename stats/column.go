@@ -349,7 +349,7 @@ func (c *Column) add(a arrow.Array) error {
 		vals := a.Int64Values()
 		c.num.sizeHint = len(vals)
 		p, xs := scratchFloats(len(vals))
-		xs = hashTyped(c, a, vals, hll.HashInt64s, xs, true)
+		xs = hashTyped(c, a, vals, (*hll.Sketch).AddInt64s, xs, true)
 		c.num.hold(xs, p)
 		c.addTypedKinds(dtype.Integral, len(vals), a.NullN())
 	case *array.Float64:
@@ -363,7 +363,7 @@ func (c *Column) add(a arrow.Array) error {
 		if nulls {
 			p, xs = scratchFloats(len(vals))
 		}
-		xs = hashTyped(c, a, vals, hll.HashFloat64s, xs, nulls)
+		xs = hashTyped(c, a, vals, (*hll.Sketch).AddFloat64s, xs, nulls)
 		c.num.hold(xs, p)
 		c.addTypedKinds(dtype.Fractional, len(vals), a.NullN())
 	case *array.Boolean:
@@ -397,42 +397,42 @@ func (c *Column) add(a arrow.Array) error {
 	return nil
 }
 
-// hashTyped adds the hashes of the non-null values of a typed array (vals its values, hash
-// hll.HashInt64s or HashFloat64s) to the HLL++ sketch, typedBatch at a time; with gather it also
-// appends them to xs as numbers, and returns xs.
-func hashTyped[T int64 | float64](c *Column, a arrow.Array, vals []T, hash func([]T, []uint64), xs []float64, gather bool) []float64 {
+// hashTyped adds the non-null values of a typed array (vals its values; add is
+// (*hll.Sketch).AddInt64s or AddFloat64s) to the HLL++ sketch, a run between nulls at a time;
+// with gather it also appends them to xs as numbers, and returns xs.
+func hashTyped[T int64 | float64](c *Column, a arrow.Array, vals []T, add func(*hll.Sketch, []T), xs []float64, gather bool) []float64 {
 	nulls := a.NullN() != 0
-	var hs [typedBatch]uint64
-	for lo := 0; lo < len(vals); lo += typedBatch {
-		part := vals[lo:min(lo+typedBatch, len(vals))]
-		hash(part, hs[:])
-		if !nulls {
-			for _, h := range hs[:len(part)] {
-				c.HLL.AddHash(h)
-			}
-			if gather {
-				for _, v := range part {
-					xs = append(xs, float64(v))
-				}
-			}
+	for i := 0; i < len(vals); {
+		if nulls && a.IsNull(i) {
+			i++
 			continue
 		}
-		for j, v := range part {
-			if a.IsNull(lo + j) {
-				continue
-			}
-			c.HLL.AddHash(hs[j])
-			if gather {
-				xs = append(xs, float64(v))
-			}
+		j := len(vals)
+		if nulls {
+			j = nextNull(a, i, j)
 		}
+		add(&c.HLL, vals[i:j])
+		if gather {
+			xs = appendNumbers(xs, vals[i:j])
+		}
+		i = j
 	}
 	return xs
 }
 
-// typedBatch is the number of values of a typed array hashed at a time (hll.HashInt64s,
-// HashFloat64s): 2 KiB of hashes on the stack.
-const typedBatch = 256
+// appendNumbers appends vs to xs as float64s.
+func appendNumbers[T int64 | float64](xs []float64, vs []T) []float64 {
+	if f, ok := any(vs).([]float64); ok {
+		return append(xs, f...)
+	}
+	n := len(xs)
+	xs = slices.Grow(xs, len(vs))[:n+len(vs)]
+	dst := xs[n:]
+	for k, v := range vs { // no append per value: its capacity check kept the loop scalar
+		dst[k] = float64(v)
+	}
+	return xs
+}
 
 // addTypedKinds counts the kinds of a typed array (Int64, Float64, Boolean) of n values, nulls of
 // them null: the others are of kind k. Add's loops have hashed them by their typed value for HLL++
@@ -731,7 +731,7 @@ func memoHits(slots *memoEntry, mask uint64, mw *[memoBatch][3][8]uint64, offs *
 }
 
 // nextNull returns the first null index of a in [i, end), or end.
-func nextNull(a *array.String, i, end int) int {
+func nextNull(a arrow.Array, i, end int) int {
 	bm, off := a.NullBitmapBytes(), a.Data().Offset()
 	for i < end {
 		p := off + i

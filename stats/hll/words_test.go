@@ -56,6 +56,46 @@ func TestHashWords(t *testing.T) {
 	}
 }
 
+// TestAddWords: AddInt64s and AddFloat64s leave the registers AddHash of HashInt64 and
+// HashFloat64 one by one leaves, on lengths around the batch and the vector tail, on the vector
+// path and the portable one.
+func TestAddWords(t *testing.T) {
+	r := rand.New(rand.NewPCG(10, 10))
+	special := []float64{0, math.Copysign(0, -1), math.NaN(), math.Float64frombits(0xfff8000000000123), math.Inf(1), 5e-324}
+	for _, avx := range []bool{false, true} {
+		if avx && !useAVX512 {
+			t.Log("no AVX-512 here: only the portable loop runs")
+			continue
+		}
+		t.Run(fmt.Sprintf("avx512=%v", avx), func(t *testing.T) {
+			defer func(was bool) { useAVX512 = was }(useAVX512)
+			useAVX512 = avx
+			for _, n := range []int{0, 1, 7, 8, 9, 255, 256, 257, 1000, 3000} {
+				ints := make([]int64, n)
+				floats := make([]float64, n)
+				var wi, wf, gi, gf Sketch
+				for i := range n {
+					ints[i] = int64(r.Uint64()) >> r.IntN(64)
+					floats[i] = math.Float64frombits(r.Uint64())
+					if r.IntN(4) == 0 {
+						floats[i] = special[r.IntN(len(special))]
+					}
+					wi.AddHash(HashInt64(ints[i]))
+					wf.AddHash(HashFloat64(floats[i]))
+				}
+				gi.AddInt64s(ints)
+				gf.AddFloat64s(floats)
+				if gi != wi {
+					t.Fatalf("n=%d: AddInt64s registers differ from AddHash one by one", n)
+				}
+				if gf != wf {
+					t.Fatalf("n=%d: AddFloat64s registers differ from AddHash one by one", n)
+				}
+			}
+		})
+	}
+}
+
 // BenchmarkHashWords: HashInt64s on 4,096 words, eight at a time and one by one.
 func BenchmarkHashWords(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 1))
