@@ -55,3 +55,90 @@ func TestPlainFixedWidth(t *testing.T) {
 		}
 	}
 }
+
+// TestByteArrays decodes PLAIN BYTE_ARRAY pages (in several reads, into a batch already holding
+// values) and dictionary-indexed ones against the values written, with lengths from 0 to 40 so
+// that values take putBytes' 16-byte move, values end within 16 bytes of the page or the
+// dictionary (the copy instead), and the batch's bytes grow between reads. A PLAIN BOOLEAN page
+// read in parts is checked bit by bit.
+func TestByteArrays(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	vals := make([]string, 700)
+	var page []byte
+	for i := range vals {
+		b := make([]byte, r.IntN(41))
+		for j := range b {
+			b[j] = byte('a' + r.IntN(26))
+		}
+		vals[i] = string(b)
+		page = binary.LittleEndian.AppendUint32(page, uint32(len(b)))
+		page = append(page, b...)
+	}
+	check := func(name string, v *Values, want []string) {
+		t.Helper()
+		if v.Len != len(want) || len(v.Offsets) != len(want)+1 {
+			t.Fatalf("%s: %d values, %d offsets, want %d", name, v.Len, len(v.Offsets), len(want))
+		}
+		for i, w := range want {
+			if got := string(v.Bytes[v.Offsets[i]:v.Offsets[i+1]]); got != w {
+				t.Fatalf("%s: value %d = %q, want %q", name, i, got, w)
+			}
+		}
+		if int(v.Offsets[len(want)]) != len(v.Bytes) {
+			t.Fatalf("%s: %d bytes, offsets end at %d", name, len(v.Bytes), v.Offsets[len(want)])
+		}
+	}
+	p := plainDecoder{t: ByteArray, data: page}
+	var v Values
+	for _, n := range []int{1, 99, 300, 300} {
+		if err := p.decode(&v, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("plain", &v, vals)
+	if p.decode(&v, 1) == nil {
+		t.Error("read past the page without an error")
+	}
+
+	dict := &Values{}
+	if err := (&plainDecoder{t: ByteArray, data: page}).decode(dict, len(vals)); err != nil {
+		t.Fatal(err)
+	}
+	d := dictDecoder{t: ByteArray, dict: dict}
+	var dv Values
+	var want []string
+	for range 5 {
+		ix := make([]int32, 1+r.IntN(400))
+		for i := range ix {
+			ix[i] = int32(r.IntN(len(vals)))
+			if r.IntN(10) == 0 {
+				ix[i] = int32(len(vals) - 1 - r.IntN(3)) // the dictionary's last values
+			}
+			want = append(want, vals[ix[i]])
+		}
+		if err := d.decodeBytes(&dv, ix); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("dictionary", &dv, want)
+
+	bits := make([]byte, 40)
+	for i := range bits {
+		bits[i] = byte(r.Uint32())
+	}
+	bp := plainDecoder{t: Boolean, data: bits}
+	var bv Values
+	for _, n := range []int{3, 13, 300} {
+		if err := bp.decode(&bv, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, b := range bv.Bool {
+		if b != (bits[i/8]>>(i%8)&1 == 1) {
+			t.Fatalf("boolean %d = %v", i, b)
+		}
+	}
+	if len(bv.Bool) != 316 || bp.decode(&bv, 5) == nil {
+		t.Errorf("%d booleans, or read past the page without an error", len(bv.Bool))
+	}
+}
