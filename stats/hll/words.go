@@ -2,31 +2,6 @@ package hll
 
 import "unsafe"
 
-// HashInt64s sets out[i] = HashInt64(vs[i]) for every i < len(vs) (len(out) ≥ len(vs)): eight
-// at a time with AVX-512, for the columns of a typed array.
-func HashInt64s(vs []int64, out []uint64) {
-	out = out[:len(vs)]
-	if useAVX512 && len(vs) > 0 {
-		hashWordsAVX512((*uint64)(unsafe.Pointer(unsafe.SliceData(vs))), len(vs), unsafe.SliceData(out), false, false)
-		return
-	}
-	for i, v := range vs {
-		out[i] = HashInt64(v)
-	}
-}
-
-// HashFloat64s sets out[i] = HashFloat64(vs[i]) for every i < len(vs) (len(out) ≥ len(vs)).
-func HashFloat64s(vs []float64, out []uint64) {
-	out = out[:len(vs)]
-	if useAVX512 && len(vs) > 0 {
-		hashWordsAVX512((*uint64)(unsafe.Pointer(unsafe.SliceData(vs))), len(vs), unsafe.SliceData(out), true, false)
-		return
-	}
-	for i, v := range vs {
-		out[i] = HashFloat64(v)
-	}
-}
-
 // AddInt64s adds every value of vs as AddHash(HashInt64(v)) does, hashing eight at a time with
 // AVX-512 (the kernel hands back the register updates, Pack) in batches on the stack.
 func (s *Sketch) AddInt64s(vs []int64) { addWords(s, vs) }
@@ -40,7 +15,7 @@ func addWords[T int64 | float64](s *Sketch, vs []T) {
 	for len(vs) > 0 {
 		part := vs[:min(len(vs), wordsBatch)]
 		if useAVX512 {
-			hashWordsAVX512((*uint64)(unsafe.Pointer(unsafe.SliceData(part))), len(part), &ps[0], float, true)
+			packWordsAVX512((*uint64)(unsafe.Pointer(unsafe.SliceData(part))), len(part), &ps[0], float)
 		} else {
 			switch part := any(part).(type) {
 			case []int64:

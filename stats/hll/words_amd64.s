@@ -12,19 +12,18 @@ DATA wordsConst<>+32(SB)/8, $0x27D4EB2F165667F7
 DATA wordsConst<>+40(SB)/8, $0x7ff8000000000000
 GLOBL wordsConst<>(SB), RODATA|NOPTR, $48
 
-// func hashWordsAVX512(vs *uint64, n int, out *uint64, float, pack bool)
+// func packWordsAVX512(vs *uint64, n int, out *uint64, float bool)
 //
-// Eight values per step, the last n mod 8 under a mask: out[i] = HashInt64(vs[i]), of the words
-// as they are or (float) of the doubles' Java bits, -0.0 as 0.0 and every NaN as the canonical
-// NaN; with pack, Pack of it (the register index << 8 | the rank). The XXH64 of one eight-byte
-// word is a fixed sequence (one round, one merge step, the avalanche), so the eight lanes run it
-// side by side.
-TEXT ·hashWordsAVX512(SB), NOSPLIT, $0-26
+// Eight values per step, the last n mod 8 under a mask: out[i] = Pack(HashInt64(vs[i])) (the
+// register index << 8 | the rank), of the words as they are or (float) of the doubles' Java
+// bits, -0.0 as 0.0 and every NaN as the canonical NaN. The XXH64 of one eight-byte word is a
+// fixed sequence (one round, one merge step, the avalanche), so the eight lanes run it side by
+// side.
+TEXT ·packWordsAVX512(SB), NOSPLIT, $0-25
 	MOVQ         vs+0(FP), SI
 	MOVQ         n+8(FP), CX
 	MOVQ         out+16(FP), DI
 	MOVBLZX      float+24(FP), DX
-	MOVBLZX      pack+25(FP), BX
 	MOVQ         $0x100, R9
 	VPBROADCASTQ R9, Z27
 	MOVQ         $1, R9
@@ -75,8 +74,6 @@ hash:
 	VPMULLQ   Z22, Z0, Z0
 	VPSRLQ    $32, Z0, Z1
 	VPXORQ    Z1, Z0, Z0
-	TESTQ     BX, BX
-	JZ        store
 	VPSLLQ    $9, Z0, Z1 // Pack: rank = leading zeros of h << 9 | 1 << 8, plus one
 	VPORQ     Z27, Z1, Z1
 	VPLZCNTQ  Z1, Z1
@@ -84,8 +81,6 @@ hash:
 	VPSRLQ    $55, Z0, Z0 // index << 8
 	VPSLLQ    $8, Z0, Z0
 	VPORQ     Z1, Z0, Z0
-
-store:
 	VMOVDQU64 Z0, K1, (DI)
 	ADDQ      $64, SI
 	ADDQ      $64, DI
