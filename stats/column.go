@@ -700,10 +700,11 @@ func (c *Column) addStrings(a *array.String) {
 // memoHits is addStrings' memo loop for the values d, d+1, … < end of a memoWords batch (value d
 // spans offs[d] … offs[d+1], its words and hash are mw's; none of them null) that are found at
 // the first slot their hash selects in the memo's slots (mask = len − 1): each adds one to its
-// entry (addStrings counts the memo's kinds from the entries), and its number to xs[nx], xs[nx+1], … (room for every value
-// given) if it has one and numOn is set. It stops before a value longer than memoMaxLen or not
-// found at that slot, and returns how many values it added and the new length of xs. It takes
-// pointers, not slices: with fewer values live, the loop runs in registers.
+// entry (addStrings counts the memo's kinds from the entries), and its number to xs[nx],
+// xs[nx+1], … (room for every value given) if it has one and numOn is set. It stops before a
+// value longer than memoMaxLen or not found at that slot, and returns how many values it added
+// and the new length of xs. It takes pointers, not slices: with fewer values live, the loop runs
+// in registers.
 func memoHits(slots *memoEntry, mask uint64, mw *[memoBatch][3][8]uint64, offs *int32, d, end int,
 	xs *float64, nx int, numOn bool) (int, int) {
 	start := d
