@@ -174,14 +174,14 @@ func addPendingKernel(ns []*numeric) {
 		}
 	}
 	if k > 0 {
-		was := st
 		statsOcto(&st, &xs, k)
 		for c, n := range ns {
 			if s := st[c].sum; s != s {
 				// VRANGEPD returns the number of a number and a NaN; Go's min and max return
 				// NaN. A NaN among the numbers or the extremes makes the sum NaN, so such a
-				// column's extremes are taken again here.
-				lo, hi := was[c].min, was[c].max
+				// column's extremes are taken again here, from n's, which setStats below has
+				// not replaced yet.
+				lo, hi := n.min, n.max
 				for _, x := range n.pending[:k] {
 					lo, hi = min(lo, x), max(hi, x)
 				}
@@ -815,33 +815,23 @@ func (c *Column) numberBlocks(a *array.String, str string, offs []int32, base in
 	for n-i >= 8 {
 		nb := min((n-i)/8, batch)
 		numBlocks(data, int(base), &offs[i], nb, &hs[0], &xv[0], &masks[0])
+		if valid != nil {
+			for b := range masks[:nb] {
+				masks[b] &^= uint32(^validByte(valid, off+i+8*b)) << 8 // a null is not plain
+			}
+		}
 		for b := 0; b < nb; b++ {
-			if valid == nil {
-				// Runs of all-plain blocks in a loop of its own (plainBlocks); xs has room for a
-				// number per value.
-				run, frac, nx := plainBlocks(&masks[b], nb-b, &hs[8*b], &xv[8*b], &c.HLL, unsafe.SliceData(xs[:cap(xs)]), len(xs))
-				xs = xs[:nx]
-				kinds[dtype.Fractional] += frac
-				kinds[dtype.Integral] += int64(8*run) - frac
-				if b += run; b == nb {
-					break
-				}
+			// Runs of all-plain blocks in a loop of their own (plainBlocks); xs has room for a
+			// number per value. Then the block that ended the run, value by value.
+			run, frac, nx := plainBlocks(&masks[b], nb-b, &hs[8*b], &xv[8*b], &c.HLL, unsafe.SliceData(xs[:cap(xs)]), len(xs))
+			xs = xs[:nx]
+			kinds[dtype.Fractional] += frac
+			kinds[dtype.Integral] += int64(8*run) - frac
+			if b += run; b == nb {
+				break
 			}
 			m := masks[b]
 			lo := 8 * b
-			if valid != nil {
-				m &^= uint32(^validByte(valid, off+i+lo)) << 8 // a null is not plain
-			}
-			if plain := uint8(m >> 8); plain == 0xff {
-				frac := int64(bits.OnesCount8(uint8(m >> 16)))
-				kinds[dtype.Fractional] += frac
-				kinds[dtype.Integral] += 8 - frac
-				xs = append(xs, xv[lo:lo+8]...)
-				for _, p := range hs[lo : lo+8] {
-					c.HLL.AddPacked(p)
-				}
-				continue
-			}
 			for j := lo; j < lo+8; j++ {
 				if valid != nil && a.IsNull(i+j) {
 					kinds[dtype.Unknown]++

@@ -88,7 +88,9 @@ func AppendDouble(dst []byte, x float64) []byte {
 // double (15 digits round-trip through a double: two of them rounding to x would both be x's
 // 15-digit form), so this one is the shortest and the only one of its length — the decimal
 // Double.toString selects (see AppendDouble; x ≥ 10^-8 is normal, so the m = 1 rule keeps a
-// one-digit decimal). The smallest k gives m without trailing zeros; they are trimmed anyway.
+// one-digit decimal). The smallest k gives m without trailing zeros, but for a whole number
+// (those from 10^7 on reach it; AppendDouble writes smaller ones itself): k = 1 gives it one,
+// which is trimmed.
 func shortDecimal(x float64, buf []byte) (digits []byte, exp int, ok bool) {
 	// A decimal of k ≤ maxShortScale places is one of maxShortScale places too: one test rules
 	// out most other doubles (a long fraction, a computed mean) before the loop.

@@ -57,17 +57,12 @@ type Sketch struct {
 //	idx = x >>> (64 - p)                                 (top p bits)
 //	pw  = numberOfLeadingZeros((x << p) | 1 << (p-1)) + 1 (1 ≤ pw ≤ 56)
 //	M[idx] = max(M[idx], pw)
-func (s *Sketch) AddHash(x uint64) {
-	idx := x >> (64 - Precision)
-	pw := uint8(bits.LeadingZeros64(x<<Precision|1<<(Precision-1))) + 1
-	if pw > s.reg[idx] {
-		s.reg[idx] = pw
-	}
-}
+func (s *Sketch) AddHash(x uint64) { s.AddPacked(Pack(x)) }
 
 // Pack returns what AddHash does with x as one word: idx<<8 | pw. Kernels that
-// hash many values at once compute it in vector lanes (stats.numBlocks), so
-// that their callers' loops only compare and store (AddPacked).
+// hash many values at once compute it in vector lanes (stats.numBlocks,
+// packWordsAVX512), so that their callers' loops only compare and store
+// (AddPacked).
 func Pack(x uint64) uint64 {
 	return x>>(64-Precision)<<8 | uint64(bits.LeadingZeros64(x<<Precision|1<<(Precision-1))+1)
 }

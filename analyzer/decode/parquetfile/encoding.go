@@ -195,6 +195,7 @@ func (p *plainDecoder) decode(v *Values, n int) error {
 	} else {
 		v.reserve(p.t, n, n*valueSize(p.t, p.width))
 	}
+	var err error
 	switch p.t {
 	case Boolean:
 		if uint64(n) > uint64(len(p.data))*8-p.bit {
@@ -207,53 +208,13 @@ func (p *plainDecoder) decode(v *Values, n int) error {
 			p.bit++
 		}
 	case Int32:
-		b, err := p.need(n, 4)
-		if err != nil {
-			return err
-		}
-		at := len(v.Int32)
-		v.Int32 = v.Int32[:at+n] // reserved above
-		if !copyLE(v.Int32[at:], b) {
-			for j, out := 0, v.Int32[at:]; j < len(out); j++ {
-				out[j] = int32(binary.LittleEndian.Uint32(b[4*j:]))
-			}
-		}
+		err = plainFixed(p, &v.Int32, n, func(b []byte) int32 { return int32(binary.LittleEndian.Uint32(b)) })
 	case Int64:
-		b, err := p.need(n, 8)
-		if err != nil {
-			return err
-		}
-		at := len(v.Int64)
-		v.Int64 = v.Int64[:at+n] // reserved above
-		if !copyLE(v.Int64[at:], b) {
-			for j, out := 0, v.Int64[at:]; j < len(out); j++ {
-				out[j] = int64(binary.LittleEndian.Uint64(b[8*j:]))
-			}
-		}
+		err = plainFixed(p, &v.Int64, n, func(b []byte) int64 { return int64(binary.LittleEndian.Uint64(b)) })
 	case Float:
-		b, err := p.need(n, 4)
-		if err != nil {
-			return err
-		}
-		at := len(v.Float)
-		v.Float = v.Float[:at+n] // reserved above
-		if !copyLE(v.Float[at:], b) {
-			for j, out := 0, v.Float[at:]; j < len(out); j++ {
-				out[j] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*j:]))
-			}
-		}
+		err = plainFixed(p, &v.Float, n, func(b []byte) float32 { return math.Float32frombits(binary.LittleEndian.Uint32(b)) })
 	case Double:
-		b, err := p.need(n, 8)
-		if err != nil {
-			return err
-		}
-		at := len(v.Double)
-		v.Double = v.Double[:at+n] // reserved above
-		if !copyLE(v.Double[at:], b) {
-			for j, out := 0, v.Double[at:]; j < len(out); j++ {
-				out[j] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*j:]))
-			}
-		}
+		err = plainFixed(p, &v.Double, n, func(b []byte) float64 { return math.Float64frombits(binary.LittleEndian.Uint64(b)) })
 	case Int96, FixedLenByteArray:
 		size := valueSize(p.t, p.width)
 		if size <= 0 {
@@ -277,7 +238,29 @@ func (p *plainDecoder) decode(v *Values, n int) error {
 	default:
 		return fmt.Errorf("physical type %s", p.t)
 	}
+	if err != nil {
+		return err
+	}
 	v.Len += n
+	return nil
+}
+
+// plainFixed is plainDecoder.decode for a fixed-width type: the next n values, reserved in out
+// (one of the batch's slices) by the caller, copied as one block where the machine is little-endian, else
+// converted one by one by le.
+func plainFixed[T int32 | int64 | float32 | float64](p *plainDecoder, out *[]T, n int, le func([]byte) T) error {
+	size := int(unsafe.Sizeof(T(0)))
+	b, err := p.need(n, size)
+	if err != nil {
+		return err
+	}
+	at := len(*out)
+	*out = (*out)[:at+n] // reserved by decode
+	if dst := (*out)[at:]; !copyLE(dst, b) {
+		for j := range dst {
+			dst[j] = le(b[size*j:])
+		}
+	}
 	return nil
 }
 
