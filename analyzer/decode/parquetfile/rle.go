@@ -15,6 +15,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"unsafe"
 )
 
 var errRLETruncated = errors.New("RLE/bit-packed data truncated")
@@ -103,16 +104,13 @@ func (d *rleDecoder) int32s(dst []int32) error {
 			}
 			// Whole groups of 8 values start on a byte boundary (accBits is 0 there) and take
 			// width bytes: unpack them with 64-bit loads while 8 bytes past the group remain.
-			w := int(d.width)
-			for ; n >= 8 && d.accBits == 0 && len(d.data)-d.pos >= w+8; n -= 8 {
-				g := d.data[d.pos:]
-				out := dst[i : i+8]
-				for k := range out {
-					bit := k * w
-					out[k] = int32(binary.LittleEndian.Uint64(g[bit>>3:]) >> (bit & 7) & mask)
+			if w := int(d.width); n >= 8 && d.accBits == 0 {
+				if g := min(int(n/8), (len(d.data)-d.pos-8)/w); g > 0 {
+					unpackGroups(&dst[i:][:8*g][0], &d.data[d.pos:][:w*g+8][0], g, d.width)
+					d.pos += w * g
+					i += 8 * g
+					n -= uint64(8 * g)
 				}
-				d.pos += w
-				i += 8
 			}
 			for range n {
 				for d.accBits < d.width {
@@ -135,6 +133,60 @@ func (d *rleDecoder) int32s(dst []int32) error {
 		}
 	}
 	return nil
+}
+
+// unpackGroups unpacks groups groups of eight values of w bits (1 ≤ w ≤ 32), packed least
+// significant bit first from src (w bytes per group), to dst. Each value comes from one unaligned
+// 64-bit load, so 8 bytes past the last group must be readable. It takes pointers and keeps few
+// values live: in (*rleDecoder).int32s the loop's state went to the stack, and its loads and stores
+// took most of the samples (BENCHMARKS.md, "RLE indices").
+func unpackGroups(dst *int32, src *byte, groups int, w uint) {
+	m := uint64(1)<<(w&63) - 1
+	s := w & 63
+	if w <= 8 {
+		// A group fits in one load: its values come out one shift at a time.
+		for ; groups > 0; groups-- {
+			x := load64(src, 0)
+			out := (*[8]int32)(unsafe.Pointer(dst))
+			out[0] = int32(x & m)
+			x >>= s
+			out[1] = int32(x & m)
+			x >>= s
+			out[2] = int32(x & m)
+			x >>= s
+			out[3] = int32(x & m)
+			x >>= s
+			out[4] = int32(x & m)
+			x >>= s
+			out[5] = int32(x & m)
+			x >>= s
+			out[6] = int32(x & m)
+			x >>= s
+			out[7] = int32(x & m)
+			src = (*byte)(unsafe.Add(unsafe.Pointer(src), w))
+			dst = (*int32)(unsafe.Add(unsafe.Pointer(dst), 32))
+		}
+		return
+	}
+	// Value k starts at bit k·w: byte k·w/8, shift k·w mod 8 (at most 7 + 32 bits of the load).
+	for ; groups > 0; groups-- {
+		out := (*[8]int32)(unsafe.Pointer(dst))
+		out[0] = int32(load64(src, 0) & m)
+		out[1] = int32(load64(src, w>>3) >> (w & 7) & m)
+		out[2] = int32(load64(src, 2*w>>3) >> (2 * w & 7) & m)
+		out[3] = int32(load64(src, 3*w>>3) >> (3 * w & 7) & m)
+		out[4] = int32(load64(src, 4*w>>3) >> (4 * w & 7) & m)
+		out[5] = int32(load64(src, 5*w>>3) >> (5 * w & 7) & m)
+		out[6] = int32(load64(src, 6*w>>3) >> (6 * w & 7) & m)
+		out[7] = int32(load64(src, 7*w>>3) >> (7 * w & 7) & m)
+		src = (*byte)(unsafe.Add(unsafe.Pointer(src), w))
+		dst = (*int32)(unsafe.Add(unsafe.Pointer(dst), 32))
+	}
+}
+
+// load64 is the little-endian 64-bit word at p+off.
+func load64(p *byte, off uint) uint64 {
+	return binary.LittleEndian.Uint64((*[8]byte)(unsafe.Add(unsafe.Pointer(p), off))[:])
 }
 
 // levels fills dst with the next len(dst) levels, each checked to be at most max, and returns how

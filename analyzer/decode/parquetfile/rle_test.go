@@ -2,6 +2,7 @@ package parquetfile
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -9,17 +10,26 @@ import (
 
 // naiveHybrid encodes values with the RLE / bit-packed hybrid the slow, obvious way (the oracle
 // for the decoder): runs of 8 or more equal values as RLE runs, everything else bit-packed in
-// groups of 8, one bit at a time, least significant first. Bit-packed runs are padded with zeros
-// to whole groups, as writers do.
+// groups of 8, one bit at a time, least significant first, the groups between two RLE runs in one
+// bit-packed run (as writers do). Bit-packed runs are padded with zeros to whole groups.
 func naiveHybrid(values []int32, width uint) []byte {
-	var out []byte
+	var out, packed []byte
+	groups := 0
 	put := func(v uint64) { out = binary.AppendUvarint(out, v) }
+	flush := func() {
+		if groups > 0 {
+			put(uint64(groups)<<1 | 1)
+			out = append(out, packed...)
+		}
+		packed, groups = packed[:0], 0
+	}
 	for i := 0; i < len(values); {
 		j := i
 		for j < len(values) && values[j] == values[i] {
 			j++
 		}
 		if j-i >= 8 {
+			flush()
 			put(uint64(j-i) << 1)
 			for b := range int(width+7) / 8 {
 				out = append(out, byte(uint32(values[i])>>(8*b)))
@@ -30,7 +40,6 @@ func naiveHybrid(values []int32, width uint) []byte {
 		// one bit-packed group of 8 (padded at the end)
 		group := make([]int32, 8)
 		copy(group, values[i:min(i+8, len(values))])
-		put(1<<1 | 1)
 		bits := make([]byte, width) // 8 values * width bits = width bytes
 		pos := 0
 		for _, v := range group {
@@ -41,9 +50,11 @@ func naiveHybrid(values []int32, width uint) []byte {
 				pos++
 			}
 		}
-		out = append(out, bits...)
+		packed = append(packed, bits...)
+		groups++
 		i += 8
 	}
+	flush()
 	return out
 }
 
@@ -59,8 +70,8 @@ func TestRLEDecoderAgainstNaive(t *testing.T) {
 				v = int32(rng.Uint64() & (1<<width - 1))
 			}
 			n := 1 + rng.IntN(3)
-			if rng.IntN(4) == 0 {
-				n = 8 + rng.IntN(100) // an RLE run
+			if rng.IntN(40) == 0 {
+				n = 8 + rng.IntN(100) // an RLE run; between them, long bit-packed runs
 			}
 			for range n {
 				values = append(values, v)
@@ -73,7 +84,11 @@ func TestRLEDecoderAgainstNaive(t *testing.T) {
 		}
 		var got []int32
 		for len(got) < len(values) {
-			n := min(1+rng.IntN(50), len(values)-len(got))
+			n := 1 + rng.IntN(50)
+			if rng.IntN(4) == 0 {
+				n = 1 + rng.IntN(1000) // many groups in one request
+			}
+			n = min(n, len(values)-len(got))
 			buf := make([]int32, n)
 			if err := d.int32s(buf); err != nil {
 				t.Fatalf("width %d after %d values: %v", width, len(got), err)
@@ -168,5 +183,32 @@ func TestRLELevelsAgainstNaive(t *testing.T) {
 	}
 	if _, err := d.levels(make([]int16, 10), 2, make([]int32, 4)); err == nil {
 		t.Error("RLE run of level 3 accepted for a column whose maximum is 2")
+	}
+}
+
+// BenchmarkRLEInt32s decodes dictionary indices of several widths from long bit-packed runs, as
+// writers store them for columns of many distinct values.
+func BenchmarkRLEInt32s(b *testing.B) {
+	for _, width := range []uint{4, 7, 12, 20} {
+		b.Run(fmt.Sprintf("w%d", width), func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(1, 1))
+			values := make([]int32, 1<<16)
+			for i := range values {
+				values[i] = int32(rng.Uint64() & (1<<width - 1))
+			}
+			data := naiveHybrid(values, width)
+			dst := make([]int32, len(values))
+			b.SetBytes(int64(len(values)) * 4)
+			b.ReportAllocs()
+			for b.Loop() {
+				var d rleDecoder
+				if err := d.reset(data, width); err != nil {
+					b.Fatal(err)
+				}
+				if err := d.int32s(dst); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
