@@ -542,6 +542,9 @@ func (p *producer) parquet(pc piece) error {
 	if err != nil {
 		return err
 	}
+	// Dictionary-encoded string columns come as dictionary arrays: the statistics classify and
+	// hash each dictionary value once, not once per row (BENCHMARKS.md, "Dictionary arrays").
+	pqf.Dictionaries = true
 	schema := pqf.Schema()
 	starts, rows := pqf.RowGroups()
 	// The tasks of the file share one pool (see parquetRowGroup). Its bound on idle buffers holds

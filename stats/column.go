@@ -49,6 +49,8 @@ type Column struct {
 	// trackSet and tracked count chosen values exactly (Profile.TrackValues).
 	trackSet map[string]struct{}
 	tracked  map[string]int64
+	// dict describes the values of the last dictionary array added (addDict).
+	dict *dictCache
 }
 
 func (c *Column) setTracked(set map[string]struct{}) {
@@ -345,6 +347,8 @@ func (c *Column) add(a arrow.Array) error {
 	switch a := a.(type) {
 	case *array.String:
 		c.addStrings(a)
+	case *array.Dictionary:
+		return c.addDict(a)
 	case *array.Int64:
 		vals := a.Int64Values()
 		c.num.sizeHint = len(vals)
@@ -772,7 +776,14 @@ func (c *Column) listCounts(a *array.String, memo *memoTable, counts *countTable
 		}
 	}
 	// A short value may be in both tables (counted in the memo until it was abandoned, then by
-	// hash): sort by hash and add up equal neighbours.
+	// hash).
+	c.setList(l)
+}
+
+// setList stores the counts l, in any order and a value possibly more than once, as the column's
+// first counts, sorted by hash with equal neighbours added up; or drops the counts when l holds
+// more than CategoryCap values.
+func (c *Column) setList(l []catEntry) {
 	slices.SortFunc(l, func(x, y catEntry) int { return cmp.Compare(x.h, y.h) })
 	out := l[:0]
 	for _, e := range l {

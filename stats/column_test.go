@@ -99,14 +99,13 @@ func sameColumn(a, b *Column) string {
 	return ""
 }
 
-// TestAddStringsMatchesPlain is the differential test of addStrings' memo of short repeated values:
-// over columns of every shape (low and high cardinality, short and long values, a String or a
-// Boolean appearing part-way, blanks, empty strings, NUL bytes, sliced arrays, several arrays in a
-// row, tracked values), it must leave exactly the state addStringsPlain (one value at a time)
-// leaves.
-func TestAddStringsMatchesPlain(t *testing.T) {
-	r := rand.New(rand.NewPCG(7, 7))
-	gens := map[string]func(i int) string{
+// testTracked are the tracked values of the string tests, of several of their shapes.
+var testTracked = map[string]struct{}{"18": {}, "Omaha": {}, "true": {}, "v7": {}, "": {}, "a\x00": {}}
+
+// stringGens are the value generators of the string tests: value i of a column of each shape,
+// drawn from r.
+func stringGens(r *rand.Rand) map[string]func(i int) string {
+	return map[string]func(i int) string{
 		"ints low card":  func(int) string { return strconv.Itoa(18 + r.IntN(70)) },
 		"ints high card": func(i int) string { return strconv.Itoa(i*7 + r.IntN(7)) },
 		"decimals":       func(int) string { return strconv.FormatFloat(r.NormFloat64()*15+600, 'f', 3, 64) },
@@ -152,6 +151,16 @@ func TestAddStringsMatchesPlain(t *testing.T) {
 		"cap plus one":   func(i int) string { return "p" + strconv.Itoa(i%(CategoryCap+1)) },
 		"long at cap":    func(i int) string { return "a-long-prefix-" + strconv.Itoa(i%CategoryCap) },
 	}
+}
+
+// TestAddStringsMatchesPlain is the differential test of addStrings' memo of short repeated values:
+// over columns of every shape (low and high cardinality, short and long values, a String or a
+// Boolean appearing part-way, blanks, empty strings, NUL bytes, sliced arrays, several arrays in a
+// row, tracked values), it must leave exactly the state addStringsPlain (one value at a time)
+// leaves.
+func TestAddStringsMatchesPlain(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	gens := stringGens(r)
 	names := slices.Sorted(maps.Keys(gens))
 	for _, name := range names {
 		gen := gens[name]
@@ -169,9 +178,8 @@ func TestAddStringsMatchesPlain(t *testing.T) {
 				useBlockKernels = tc.blocks
 				fast, plain := NewColumn("c"), NewColumn("c")
 				if tracked {
-					set := map[string]struct{}{"18": {}, "Omaha": {}, "true": {}, "v7": {}, "": {}, "a\x00": {}}
-					fast.setTracked(set)
-					plain.setTracked(set)
+					fast.setTracked(testTracked)
+					plain.setTracked(testTracked)
 				}
 				row := 0
 				for part, size := range []int{3000, 100, 5000, 257} {

@@ -147,6 +147,11 @@ func ReadParquetGroups(file string, r ParquetSource, batchRows int, mem memory.A
 // number of row groups.
 type ParquetFile struct {
 	pf *pqFile
+	// Dictionaries: ReadGroups yields a top-level string column read from dictionary-encoded
+	// pages as an Arrow dictionary array (int32 indices into a String dictionary, the same array
+	// for every batch of a column chunk) instead of a String array, wherever a batch's values all
+	// come from such pages and the dictionary's values are valid UTF-8. Set it before reading.
+	Dictionaries bool
 }
 
 // OpenParquet reads the footer of the Parquet file r (named file in errors), with the checks and
@@ -226,6 +231,13 @@ func (f *ParquetFile) ReadGroups(r ParquetSource, batchRows int, mem memory.Allo
 	for i := range readers {
 		readers[i] = ff.NewColumnReader(i)
 		asm.cols[i] = &pqColumn{node: ff.Schema.Columns[i], pool: pool}
+	}
+	if f.Dictionaries {
+		for _, fld := range pf.fields {
+			if pqDictLeaf(fld) {
+				readers[fld.col.Column].KeepDictionary = true
+			}
+		}
 	}
 	// The buffers go back whether the read ends, fails or panics (this runs before the recovery
 	// above). Nothing handed to yield points into them.
@@ -397,7 +409,7 @@ func (p *pqFile) readBatch(readers []*parquetfile.ColumnReader, asm *pqAssembler
 		}
 		return nil, pqErrorf(p.name, 0, "row group %d: %v", rg, err)
 	}
-	rec := array.NewRecordBatch(p.plan.schema, cols, int64(n)) // retains the columns
+	rec := array.NewRecordBatch(p.plan.batchSchema(cols), cols, int64(n)) // retains the columns
 	for _, c := range cols {
 		c.Release()
 	}

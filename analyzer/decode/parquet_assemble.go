@@ -19,6 +19,7 @@ package decode
 import (
 	"encoding/binary"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -42,6 +43,52 @@ type pqColumn struct {
 	own                   [][]byte // pool storage of the batch's values not handed to an array
 	handed                []*byte  // starts of the storage handed to arrays in this batch
 	defOwn                []byte   // pool storage of batch.Def (nil when decoding outgrew it)
+	// indexHint: the previous batch kept dictionary indices, so this one takes storage for them.
+	indexHint bool
+	// dict is the String array of dictionary dictOf (nil: its values are not valid UTF-8), shared
+	// by the dictionary arrays of the chunk's batches.
+	dictOf *parquetfile.Values
+	dict   arrow.Array
+}
+
+// pqDictType is the type of the dictionary arrays the reader builds (ParquetFile.Dictionaries).
+var pqDictType = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
+
+// pqDictLeaf reports whether f is a top-level string column whose values may be kept as
+// dictionary indices: a BYTE_ARRAY leaf read as String or Binary.
+func pqDictLeaf(f *pqField) bool {
+	if f.col == nil || f.col.Type != parquetfile.ByteArray || f.col.RepLevel != 0 || f.uuid {
+		return false
+	}
+	id := f.typ.ID()
+	return id == arrow.STRING || id == arrow.BINARY
+}
+
+// dictionary returns the String array of the dictionary d, or nil when one of its values is not
+// valid UTF-8 (the batch's values are then expanded and converted as others are).
+func (c *pqColumn) dictionary(d *parquetfile.Values) arrow.Array {
+	if c.dictOf == d {
+		return c.dict
+	}
+	if c.dict != nil {
+		c.dict.Release()
+	}
+	c.dictOf, c.dict = d, nil
+	offs := d.Offsets
+	if d.Len == 0 {
+		offs = []int32{0}
+	}
+	offs = offs[:d.Len+1]
+	for i := range d.Len {
+		if !utf8.Valid(d.Bytes[offs[i]:offs[i+1]]) {
+			return nil
+		}
+	}
+	data := array.NewData(arrow.BinaryTypes.String, d.Len, []*memory.Buffer{nil,
+		memory.NewBufferBytes(pqBytes(offs)), memory.NewBufferBytes(d.Bytes[:offs[d.Len]])}, nil, 0, 0)
+	defer data.Release()
+	c.dict = array.MakeFromData(data)
+	return c.dict
 }
 
 // def is the definition level of entry e (0 for required columns, which store none).
@@ -119,6 +166,9 @@ func (c *pqColumn) startBatch(rows, capRows int) {
 			c.batch.Bool = pqTake[bool](c, h)
 		case parquetfile.ByteArray:
 			c.batch.Offsets = pqTake[int32](c, h+1)
+			if c.indexHint {
+				c.batch.Index = pqTake[int32](c, h)
+			}
 		}
 	}
 	if c.bytesHint > 0 && c.pool != nil {
@@ -396,11 +446,24 @@ func (a *pqAssembler) leaf(f *pqField, idx [][]int32, n int) (arrow.Array, error
 	c := a.cols[col]
 	vi, nulls := a.leafIndex(c, idx[col], n)
 	v := &c.batch.Values
-	c.valuesHint, c.bytesHint = v.Len, len(v.Bytes)
+	c.valuesHint, c.bytesHint, c.indexHint = v.Len, len(v.Bytes), v.Dict != nil
 	if vi == nil && v.Len < n {
 		return nil, fmt.Errorf("column %s: %d values for %d rows", c.node.Path(), v.Len, n)
 	}
 	dt := f.typ
+	if v.Dict != nil {
+		if d := c.dictionary(v.Dict); d != nil && pqDictLeaf(f) {
+			ix, bitmap := pqGather(c, v.Index, vi, n, nulls)
+			idata := array.NewData(arrow.PrimitiveTypes.Int32, n, []*memory.Buffer{pqBuf(bitmap, nulls), c.buffer(pqBytes(ix))}, nil, nulls, 0)
+			defer idata.Release()
+			indices := array.MakeFromData(idata)
+			defer indices.Release()
+			return array.NewDictionaryArray(pqDictType, indices, d), nil
+		}
+		if err := v.Expand(); err != nil {
+			return nil, fmt.Errorf("column %s: %v", c.node.Path(), err)
+		}
+	}
 	switch dt.ID() {
 	case arrow.NULL:
 		return array.NewNull(n), nil

@@ -7,6 +7,7 @@ package decode
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -92,6 +93,25 @@ func pqNormalType(t arrow.DataType) arrow.DataType {
 	default:
 		return arrow.BinaryTypes.String
 	}
+}
+
+// batchSchema is the schema of a batch of columns cols: the plan's, with the dictionary type of
+// the columns that are dictionary arrays (ParquetFile.Dictionaries).
+func (p *pqPlan) batchSchema(cols []arrow.Array) *arrow.Schema {
+	var fields []arrow.Field
+	for i, c := range cols {
+		if c.DataType().ID() != arrow.DICTIONARY {
+			continue
+		}
+		if fields == nil {
+			fields = slices.Clone(p.schema.Fields())
+		}
+		fields[i].Type = c.DataType()
+	}
+	if fields == nil {
+		return p.schema
+	}
+	return arrow.NewSchema(fields, nil)
 }
 
 // normalise turns the top-level arrays of one batch into the output columns. On error every
@@ -293,6 +313,9 @@ func (c *pqConv) float64s(a arrow.Array) (arrow.Array, error) {
 func (c *pqConv) strings(a arrow.Array) (arrow.Array, error) {
 	if c.mask == nil {
 		switch src := a.(type) {
+		case *array.Dictionary: // from pqDictionary: valid UTF-8 String values
+			a.Retain()
+			return a, nil
 		case *array.String:
 			if utf8.Valid(pqUsedBytes(src.ValueOffsets(), src.ValueBytes())) {
 				a.Retain()
@@ -338,6 +361,12 @@ func (c *pqConv) textFn(a arrow.Array) (func(dst []byte, i int) []byte, error) {
 	switch src := a.(type) {
 	case *array.Null:
 		return func(dst []byte, _ int) []byte { return dst }, nil
+	case *array.Dictionary:
+		text, err := c.textFn(src.Dictionary())
+		if err != nil {
+			return nil, err
+		}
+		return func(dst []byte, i int) []byte { return text(dst, src.GetValueIndex(i)) }, nil
 	case *array.String:
 		offs, data := src.ValueOffsets(), src.ValueBytes()
 		return func(dst []byte, i int) []byte { return pqAppendUTF8(dst, data[offs[i]:offs[i+1]]) }, nil

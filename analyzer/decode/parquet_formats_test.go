@@ -83,6 +83,12 @@ func pqCheckAgainstOracle(t *testing.T, data []byte, batchSizes ...int) {
 			t.Fatalf("batches of %d: schema\n%v\nwant (pqarrow)\n%v", batchRows, sc, wantSchema)
 		}
 		pqCompareCells(t, fmt.Sprintf("batches of %d", batchRows), "pqarrow reads", got, want)
+		// The same cells with dictionary arrays.
+		_, got, _, _, err = pqReadWith(t, "formats.parquet", data, batchRows, true)
+		if err != nil {
+			t.Fatalf("batches of %d, dictionaries: %v", batchRows, err)
+		}
+		pqCompareCells(t, fmt.Sprintf("batches of %d, dictionaries", batchRows), "pqarrow reads", got, want)
 	}
 }
 
@@ -520,4 +526,71 @@ func pqCompareCells(t testing.TB, what, other string, got, want map[string][]any
 		}
 	}
 	return cells
+}
+
+// TestParquetDictionaryArrays reads dictionary-encoded string columns as dictionary arrays
+// (ParquetFile.Dictionaries) and checks every cell against the same read without them: a column
+// of few values with nulls, one without nulls, one whose writer fell back to PLAIN pages part-way
+// through each chunk (a batch then mixes both), and binary values that are not UTF-8 (read as
+// text of their own, not as a dictionary).
+func TestParquetDictionaryArrays(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	sc := arrow.NewSchema([]arrow.Field{
+		{Name: "few", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "nonull", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "fallback", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "bad", Type: arrow.BinaryTypes.Binary, Nullable: true},
+	}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, sc)
+	defer b.Release()
+	const rows = 3000
+	for i := range rows {
+		few := b.Field(0).(*array.StringBuilder)
+		if rng.IntN(9) == 0 {
+			few.AppendNull()
+		} else {
+			few.Append([]string{"Phoenix", "Omaha", "", "7", "Ünïcode"}[rng.IntN(5)])
+		}
+		b.Field(1).(*array.StringBuilder).Append([]string{"a", "bb", "ccc", "r7"}[rng.IntN(4)])
+		fb := b.Field(2).(*array.StringBuilder)
+		if rng.IntN(11) == 0 {
+			fb.AppendNull()
+		} else {
+			fb.Append(fmt.Sprintf("value-%d", i)) // all distinct: the dictionary outgrows its limit
+		}
+		b.Field(3).(*array.BinaryBuilder).Append([]byte{'x', byte(0xc3 + rng.IntN(2)*0x3c)}) // "x\xc3" or "x\xff"
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	data := pqWrite(t, pqWriteOpts{rowGroupRows: 1200, dictionary: true, props: []parquet.WriterProperty{
+		parquet.WithDictionaryPageSizeLimit(4 << 10), parquet.WithDataPageSize(1 << 10), parquet.WithBatchSize(100)}}, rec)
+	pqCheckEncodings(t, data, map[string]parquet.Encoding{"few": parquet.Encodings.RLEDict, "nonull": parquet.Encodings.RLEDict, "bad": parquet.Encodings.RLEDict})
+	pqCheckEncodings(t, data, map[string]parquet.Encoding{"fallback": parquet.Encodings.RLEDict})
+	pqCheckEncodings(t, data, map[string]parquet.Encoding{"fallback": parquet.Encodings.Plain})
+	for _, batchRows := range []int{0, 333, 7, 1200} {
+		_, want, _, _, err := pqReadWith(t, "dict.parquet", data, batchRows, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, got, _, dicts, err := pqReadWith(t, "dict.parquet", data, batchRows, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cells := pqCompareCells(t, fmt.Sprintf("batches of %d", batchRows), "without dictionaries", got, want); cells != 4*rows {
+			t.Fatalf("batches of %d: %d cells compared, want %d", batchRows, cells, 4*rows)
+		}
+		// few and nonull are dictionary arrays in every batch, fallback in those of small batches
+		// before its chunk fell back, bad in none.
+		batches := (rows + batchRows - 1) / max(batchRows, 1)
+		if batchRows == 0 || batchRows > 1200 {
+			batches = 3
+		}
+		lo, hi := 2*batches, 3*batches-1
+		if batchRows > 0 && batchRows < 1200 {
+			lo++
+		}
+		if dicts < lo || dicts > hi {
+			t.Errorf("batches of %d: %d dictionary arrays in %d batches, want %d to %d", batchRows, dicts, batches, lo, hi)
+		}
+	}
 }

@@ -73,40 +73,60 @@ func FuzzReadParquet(f *testing.F) {
 		if colsErr != nil && (!errors.Is(colsErr, ErrBadInput) || !strings.Contains(colsErr.Error(), name)) {
 			t.Fatalf("ParquetColumns: %v, want a bad-input error naming the file", colsErr)
 		}
-		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
-		rows := 0
-		err := ReadParquet(name, bytes.NewReader(data), 3, mem, func(_ int, rec arrow.RecordBatch) error {
-			if sc == nil || !rec.Schema().Equal(sc) {
-				t.Fatalf("batch schema %v, ParquetColumns gave %v (%v)", rec.Schema(), sc, colsErr)
-			}
-			if rec.NumRows() < 1 || rec.NumRows() > 3 {
-				t.Fatalf("batch of %d rows, want 1..3", rec.NumRows())
-			}
-			for i, col := range rec.Columns() {
-				if col.Len() != int(rec.NumRows()) {
-					t.Fatalf("column %d has %d rows in a batch of %d", i, col.Len(), rec.NumRows())
-				}
-				if v, ok := col.(interface{ ValidateFull() error }); ok { // string columns: offsets in range
-					if err := v.ValidateFull(); err != nil {
-						t.Fatalf("column %d: invalid array: %v", i, err)
-					}
-				}
-				pqValues(t, col) // every cell is readable
-			}
-			rows += int(rec.NumRows())
-			return nil
-		})
-		if err != nil {
-			if !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), name) {
-				t.Fatalf("ReadParquet: %v, want a bad-input error naming the file", err)
-			}
-			return
+		for _, dicts := range []bool{false, true} {
+			pqFuzzRead(t, name, data, sc, colsErr, dicts)
 		}
-		if colsErr != nil {
-			t.Fatalf("ReadParquet succeeded where ParquetColumns failed: %v", colsErr)
-		}
-		mem.AssertSize(t, 0)
 	})
+}
+
+// pqFuzzRead is FuzzReadParquet's read of data, with dictionary arrays when dicts is set.
+func pqFuzzRead(t *testing.T, name string, data []byte, sc *arrow.Schema, colsErr error, dicts bool) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	rows := 0
+	err := pqReadDicts(name, data, 3, mem, dicts, func(_ int, rec arrow.RecordBatch) error {
+		if sc == nil || (!rec.Schema().Equal(sc) && !dicts) {
+			t.Fatalf("batch schema %v, ParquetColumns gave %v (%v)", rec.Schema(), sc, colsErr)
+		}
+		if rec.NumRows() < 1 || rec.NumRows() > 3 {
+			t.Fatalf("batch of %d rows, want 1..3", rec.NumRows())
+		}
+		for i, col := range rec.Columns() {
+			if col.Len() != int(rec.NumRows()) {
+				t.Fatalf("column %d has %d rows in a batch of %d", i, col.Len(), rec.NumRows())
+			}
+			if v, ok := col.(interface{ ValidateFull() error }); ok { // string columns: offsets in range
+				if err := v.ValidateFull(); err != nil {
+					t.Fatalf("column %d: invalid array: %v", i, err)
+				}
+			}
+			pqValues(t, col) // every cell is readable
+		}
+		rows += int(rec.NumRows())
+		return nil
+	})
+	if err != nil {
+		if !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), name) {
+			t.Fatalf("ReadParquet: %v, want a bad-input error naming the file", err)
+		}
+		return
+	}
+	if colsErr != nil {
+		t.Fatalf("ReadParquet succeeded where ParquetColumns failed: %v", colsErr)
+	}
+	mem.AssertSize(t, 0)
+}
+
+// pqReadDicts is ReadParquet, with dictionary arrays (ParquetFile.Dictionaries) when dicts is set.
+func pqReadDicts(name string, data []byte, batchRows int, mem memory.Allocator, dicts bool, yield func(int, arrow.RecordBatch) error) error {
+	if !dicts {
+		return ReadParquet(name, bytes.NewReader(data), batchRows, mem, yield)
+	}
+	pf, err := OpenParquet(name, bytes.NewReader(data))
+	if err != nil {
+		return err
+	}
+	pf.Dictionaries = true
+	return pf.ReadGroups(bytes.NewReader(data), batchRows, mem, nil, nil, yield)
 }
 
 // TestParquetFuzzSeeds keeps the checked-in seed corpus in step with pqFuzzSeeds; run with

@@ -102,4 +102,8 @@ func (c *pqColumn) release() {
 	c.endBatch()
 	c.pool.release(c.defOwn)
 	c.batch.Def, c.batch.Rep, c.vpos, c.defOwn = nil, nil, nil, nil
+	if c.dict != nil {
+		c.dict.Release()
+	}
+	c.dictOf, c.dict = nil, nil
 }

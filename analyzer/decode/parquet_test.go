@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -77,8 +78,14 @@ func pqValues(t testing.TB, a arrow.Array) []any {
 			out[i] = c.Value(i)
 		case *array.String:
 			out[i] = c.Value(i)
+		case *array.Dictionary: // ParquetFile.Dictionaries
+			d, ok := c.Dictionary().(*array.String)
+			if !ok || d.IsNull(c.GetValueIndex(i)) {
+				t.Fatalf("dictionary column of %s, or a null dictionary value", c.Dictionary().DataType())
+			}
+			out[i] = d.Value(c.GetValueIndex(i))
 		default:
-			t.Fatalf("output column is %T, want Int64, Float64, Boolean or String", a)
+			t.Fatalf("output column is %T, want Int64, Float64, Boolean, String or a String dictionary", a)
 		}
 	}
 	return out
@@ -99,16 +106,38 @@ func pqSame(a, b any) bool {
 // the (row group, rows) of every batch.
 func pqRead(t testing.TB, name string, data []byte, batchRows int) (*arrow.Schema, map[string][]any, [][2]int, error) {
 	t.Helper()
+	sc, vals, batches, _, err := pqReadWith(t, name, data, batchRows, false)
+	return sc, vals, batches, err
+}
+
+// pqReadWith is pqRead, with dictionary arrays (ParquetFile.Dictionaries) when dicts is set: a
+// batch's schema may then give a String column the dictionary type, and dictBatches counts the
+// dictionary arrays read.
+func pqReadWith(t testing.TB, name string, data []byte, batchRows int, dicts bool) (_ *arrow.Schema, _ map[string][]any, _ [][2]int, dictBatches int, _ error) {
+	t.Helper()
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	sc, err := ParquetColumns(name, bytes.NewReader(data))
+	pf, err := OpenParquet(name, bytes.NewReader(data))
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, 0, err
 	}
+	sc := pf.Schema()
+	pf.Dictionaries = dicts
 	vals := map[string][]any{}
 	var batches [][2]int
-	err = ReadParquet(name, bytes.NewReader(data), batchRows, mem, func(rg int, rec arrow.RecordBatch) error {
-		if !rec.Schema().Equal(sc) {
+	err = pf.ReadGroups(bytes.NewReader(data), batchRows, mem, nil, nil, func(rg int, rec arrow.RecordBatch) error {
+		got := rec.Schema()
+		if dicts {
+			fields := slices.Clone(got.Fields())
+			for i, f := range fields {
+				if arrow.TypeEqual(f.Type, pqDictType) && sc.Field(i).Type.ID() == arrow.STRING {
+					fields[i].Type = sc.Field(i).Type
+					dictBatches++
+				}
+			}
+			got = arrow.NewSchema(fields, nil)
+		}
+		if !got.Equal(sc) {
 			t.Fatalf("batch schema %v, ParquetColumns said %v", rec.Schema(), sc)
 		}
 		batches = append(batches, [2]int{rg, int(rec.NumRows())})
@@ -124,7 +153,7 @@ func pqRead(t testing.TB, name string, data []byte, batchRows int) (*arrow.Schem
 		}
 		return nil
 	})
-	return sc, vals, batches, err
+	return sc, vals, batches, dictBatches, err
 }
 
 // pqOut is one expected output column.
@@ -647,7 +676,12 @@ func TestParquetCorruptDataPages(t *testing.T) {
 		for range 1 + rng.IntN(4) {
 			c[4+rng.IntN(dataEnd-4)] = byte(rng.UintN(256))
 		}
-		err := ReadParquet("flipped.parquet", bytes.NewReader(c), 3, nil, func(int, arrow.RecordBatch) error { return nil })
+		err := pqReadDicts("flipped.parquet", c, 3, nil, i%2 == 1, func(_ int, rec arrow.RecordBatch) error {
+			for _, col := range rec.Columns() {
+				pqValues(t, col) // every cell is readable
+			}
+			return nil
+		})
 		if err != nil {
 			failed++
 			if strings.Contains(err.Error(), "reader failed") {

@@ -85,6 +85,11 @@ type ColumnReader struct {
 	maxRep int16
 	width  int // FIXED_LEN_BYTE_ARRAY width
 
+	// KeepDictionary: BYTE_ARRAY values of dictionary-encoded pages of a column that is not
+	// repeated are read as indices into the chunk's dictionary (Values.Dict and Index) while the
+	// batch holds no other values. Set it before Seek.
+	KeepDictionary bool
+
 	meta       *ColumnMetaData
 	src        chunkSource
 	valuesLeft int64 // values (level slots) of the chunk not yet seen in a data page header
@@ -191,13 +196,29 @@ func (c *ColumnReader) Read(n int, b *Batch) (int, error) {
 			}
 			b.Defined += m
 		}
-		if err := c.values.decode(&b.Values, m); err != nil {
+		if err := c.decodeValues(&b.Values, m); err != nil {
 			return rows, fmt.Errorf("values: %w", err)
 		}
 		c.pageLeft -= k
 		rows += k
 	}
 	return rows, nil
+}
+
+// keep reports whether the page decoders keep dictionary indices (KeepDictionary).
+func (c *ColumnReader) keep() bool { return c.KeepDictionary && c.maxRep == 0 }
+
+// decodeValues appends the page's next m values to v, expanding v's dictionary indices first
+// when the page cannot add to them.
+func (c *ColumnReader) decodeValues(v *Values, m int) error {
+	if v.Dict != nil {
+		if d, ok := c.values.(*dictDecoder); !ok || !d.keeps(v) {
+			if err := v.Expand(); err != nil {
+				return err
+			}
+		}
+	}
+	return c.values.decode(v, m)
 }
 
 // readRepeated reads whole rows of a repeated column: a row starts at each repetition level 0.
@@ -250,7 +271,7 @@ func (c *ColumnReader) readRepeated(n int, b *Batch) (int, error) {
 		}
 		b.Def = append(b.Def, c.pendDef[c.pendPos:j]...)
 		b.Rep = append(b.Rep, c.pendRep[c.pendPos:j]...)
-		if err := c.values.decode(&b.Values, m); err != nil {
+		if err := c.decodeValues(&b.Values, m); err != nil {
 			return rows, fmt.Errorf("values: %w", err)
 		}
 		c.pendPos = j
@@ -364,7 +385,7 @@ func (c *ColumnReader) startDataPageV1(h *PageHeader, body []byte) error {
 			return fmt.Errorf("definition levels: %w", err)
 		}
 	}
-	if c.values, err = newValueDecoder(p.Encoding, c.Node.Type, c.width, data, c.dict, c.ix, c.mem); err != nil {
+	if c.values, err = newValueDecoder(p.Encoding, c.Node.Type, c.width, data, c.dict, c.ix, c.mem, c.keep()); err != nil {
 		return fmt.Errorf("values: %w", err)
 	}
 	c.pageLeft = n
@@ -407,7 +428,7 @@ func (c *ColumnReader) startDataPageV2(h *PageHeader, body []byte) error {
 			return fmt.Errorf("definition levels: %w", err)
 		}
 	}
-	if c.values, err = newValueDecoder(p.Encoding, c.Node.Type, c.width, valData, c.dict, c.ix, c.mem); err != nil {
+	if c.values, err = newValueDecoder(p.Encoding, c.Node.Type, c.width, valData, c.dict, c.ix, c.mem, c.keep()); err != nil {
 		return fmt.Errorf("values: %w", err)
 	}
 	c.pageLeft = n

@@ -25,13 +25,32 @@ type Values struct {
 	// little-endian int32): value i is Bytes[i*w:(i+1)*w].
 	Offsets []int32
 	Bytes   []byte
-	Len     int // number of values
+	// Dict and Index hold BYTE_ARRAY values as indices into the column chunk's dictionary
+	// (ColumnReader.KeepDictionary): value i is Dict's value Index[i], every index checked, and
+	// Offsets and Bytes are empty. Dict is nil otherwise; a Values with Dict set is only appended
+	// to by the decoder of pages of that dictionary (others Expand it first).
+	Dict  *Values
+	Index []int32
+	Len   int // number of values
 }
 
 // Reset empties v, keeping its storage.
 func (v *Values) Reset() {
 	v.Bool, v.Int32, v.Int64, v.Float, v.Double = v.Bool[:0], v.Int32[:0], v.Int64[:0], v.Float[:0], v.Double[:0]
 	v.Offsets, v.Bytes, v.Len = v.Offsets[:0], v.Bytes[:0], 0
+	v.Dict, v.Index = nil, v.Index[:0]
+}
+
+// Expand turns values kept as dictionary indices (Dict set) into values of their own in Offsets
+// and Bytes; it does nothing to other values.
+func (v *Values) Expand() error {
+	if v.Dict == nil {
+		return nil
+	}
+	d := &dictDecoder{t: ByteArray, dict: v.Dict}
+	ix := v.Index
+	v.Dict, v.Index, v.Len = nil, ix[:0], 0
+	return d.decodeBytes(v, ix)
 }
 
 // appendBytes appends one BYTE_ARRAY value.
@@ -96,7 +115,10 @@ func valueSize(t Type, width int) int {
 
 // newValueDecoder returns the decoder for a data page's values section. ix is the column
 // reader's buffer of dictionary indices, reused from page to page.
-func newValueDecoder(enc Encoding, t Type, width int, data []byte, dict *Values, ix *[]int32, mem Allocator) (valueDecoder, error) {
+//
+// With keep, a dictionary decoder of BYTE_ARRAY values appends indices (Values.Dict, Index)
+// where it can.
+func newValueDecoder(enc Encoding, t Type, width int, data []byte, dict *Values, ix *[]int32, mem Allocator, keep bool) (valueDecoder, error) {
 	switch enc {
 	case Plain:
 		return &plainDecoder{t: t, width: width, data: data}, nil
@@ -107,7 +129,7 @@ func newValueDecoder(enc Encoding, t Type, width int, data []byte, dict *Values,
 		if len(data) == 0 {
 			return nil, errValuesTruncated
 		}
-		d := &dictDecoder{t: t, width: width, dict: dict, ix: ix, mem: mem}
+		d := &dictDecoder{t: t, width: width, dict: dict, ix: ix, mem: mem, keep: keep && t == ByteArray}
 		if err := d.idx.reset(data[1:], uint(data[0])); err != nil {
 			return nil, err
 		}
@@ -309,6 +331,37 @@ type dictDecoder struct {
 	idx   rleDecoder
 	ix    *[]int32 // indices of the values being decoded (the column reader's buffer)
 	mem   Allocator
+	// keep: append the indices to Values.Index (Dict d.dict) when the Values hold no other
+	// values.
+	keep bool
+}
+
+// keeps reports whether d appends to v as indices.
+func (d *dictDecoder) keeps(v *Values) bool {
+	return d.keep && (v.Dict == d.dict || (v.Dict == nil && v.Len == 0))
+}
+
+// decodeIndex appends n indices to v.Index, each checked against the dictionary.
+func (d *dictDecoder) decodeIndex(v *Values, n int) error {
+	at := len(v.Index)
+	v.Index = slices.Grow(v.Index, n)[:at+n]
+	ix := v.Index[at:]
+	if err := d.idx.int32s(ix); err != nil {
+		v.Index = v.Index[:at]
+		return err
+	}
+	// One unsigned maximum instead of a test per index; a negative index is above every length.
+	var top uint32
+	for _, i := range ix {
+		top = max(top, uint32(i))
+	}
+	if n > 0 && top >= uint32(d.dict.Len) {
+		v.Index = v.Index[:at]
+		return fmt.Errorf("dictionary index %d out of range (dictionary of %d values)", int32(top), d.dict.Len)
+	}
+	v.Dict = d.dict
+	v.Len += n
+	return nil
 }
 
 // gather appends dict[i] for each index i of ix to dst, checking every index.
@@ -326,6 +379,12 @@ func gather[T any](dst, dict []T, ix []int32) ([]T, error) {
 }
 
 func (d *dictDecoder) decode(v *Values, n int) error {
+	if d.keeps(v) {
+		return d.decodeIndex(v, n)
+	}
+	if err := v.Expand(); err != nil {
+		return err
+	}
 	if cap(*d.ix) < n {
 		d.mem.Free(int32Bytes(*d.ix))
 		*d.ix = allocInt32(d.mem, n)

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"math"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -140,5 +142,52 @@ func TestByteArrays(t *testing.T) {
 	}
 	if len(bv.Bool) != 316 || bp.decode(&bv, 5) == nil {
 		t.Errorf("%d booleans, or read past the page without an error", len(bv.Bool))
+	}
+}
+
+// TestDictionaryIndicesKept: with keep, a dictionary page's BYTE_ARRAY values are appended as
+// checked indices while the Values hold no other values, Expand turns them into values, and a
+// Values holding other values gets values.
+func TestDictionaryIndicesKept(t *testing.T) {
+	dict := &Values{Offsets: []int32{0, 1, 3, 6}, Bytes: []byte("abbccc"), Len: 3}
+	page := func(ix ...int32) []byte { return append([]byte{2}, naiveHybrid(ix, 2)...) }
+	var scratch []int32
+	d, err := newValueDecoder(RLEDictionary, ByteArray, 0, page(0, 1, 1, 2, 0, 3, 0, 0), dict, &scratch, goAlloc{}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v Values
+	if err := d.decode(&v, 5); err != nil {
+		t.Fatal(err)
+	}
+	if v.Dict != dict || !slices.Equal(v.Index, []int32{0, 1, 1, 2, 0}) || v.Len != 5 || len(v.Bytes) != 0 {
+		t.Fatalf("kept %v (dict %p, len %d), want indices 0 1 1 2 0 of %p", v.Index, v.Dict, v.Len, dict)
+	}
+	if err := d.decode(&v, 1); err == nil || !strings.Contains(err.Error(), "dictionary index 3 out of range") {
+		t.Fatalf("index 3 of a dictionary of 3: err %v", err)
+	}
+	if v.Len != 5 || len(v.Index) != 5 {
+		t.Fatalf("a failed decode left %d values, %d indices", v.Len, len(v.Index))
+	}
+	if err := v.Expand(); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for i := range v.Len {
+		got = append(got, string(v.Bytes[v.Offsets[i]:v.Offsets[i+1]]))
+	}
+	if want := []string{"a", "bb", "bb", "ccc", "a"}; v.Dict != nil || !slices.Equal(got, want) {
+		t.Fatalf("expanded to %q (dict %p), want %q", got, v.Dict, want)
+	}
+	// Values that already hold values get values, not indices.
+	d, err = newValueDecoder(RLEDictionary, ByteArray, 0, page(2, 2, 0), dict, &scratch, goAlloc{}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.decode(&v, 3); err != nil {
+		t.Fatal(err)
+	}
+	if v.Dict != nil || v.Len != 8 || string(v.Bytes) != "abbbbccca"+"cccccca" {
+		t.Fatalf("appended to values: dict %p, %d values, bytes %q", v.Dict, v.Len, v.Bytes)
 	}
 }

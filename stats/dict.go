@@ -1,0 +1,189 @@
+package stats
+
+import (
+	"fmt"
+	"unsafe"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/driftwatch/driftwatch/stats/dtype"
+	"github.com/driftwatch/driftwatch/stats/hll"
+)
+
+// Dictionary arrays (int32 indices into String values) are what a Parquet reader gives for
+// dictionary-encoded string columns: a column chunk's batches share one dictionary, and each of
+// its values is classified, cast and hashed once (dictEntry), however many rows refer to it.
+
+// dictCache is what a column knows of the values of the dictionary it was given last.
+type dictCache struct {
+	// of is the dictionary's data. Arrow array data is immutable while referenced, and the
+	// cache's reference keeps any other data from taking its address, so identity is the key.
+	of      arrow.ArrayData
+	ents    []dictEntry
+	touched []int32 // the entries with n > 0: those the array being added refers to
+}
+
+// dictEntry is one dictionary value: its kind (Unknown for a null value), number and XXH64, set
+// when the value is first referred to (seen), when its hash goes into the column's HLL++ sketch;
+// n counts the references of the array being added.
+type dictEntry struct {
+	x    float64
+	h    uint64
+	n    int64
+	k    dtype.Kind
+	ok   bool
+	seen bool
+}
+
+// dictFor returns c's cache for dictionary vals, emptied if it described another one.
+func (c *Column) dictFor(vals *array.String) *dictCache {
+	d := c.dict
+	if d == nil {
+		d = &dictCache{}
+		c.dict = d
+	}
+	if d.of != vals.Data() {
+		d.of = vals.Data()
+		if cap(d.ents) >= vals.Len() {
+			d.ents = d.ents[:vals.Len()]
+			clear(d.ents)
+		} else {
+			d.ents = make([]dictEntry, vals.Len())
+		}
+	}
+	return d
+}
+
+// DictIndexError reports a dictionary array index outside its dictionary.
+type DictIndexError struct {
+	Column      string
+	Index, Size int
+}
+
+func (e *DictIndexError) Error() string {
+	return fmt.Sprintf("stats: column %q: dictionary index %d out of range (dictionary of %d values)", e.Column, e.Index, e.Size)
+}
+
+// addDict is addStrings for a dictionary array: the same kinds, numbers (in row order), HLL++
+// registers and counts, with each dictionary value classified and hashed once per column
+// (TestAddDictMatchesStrings).
+func (c *Column) addDict(a *array.Dictionary) error {
+	vals, ok := a.Dictionary().(*array.String)
+	ixa, ok2 := a.Indices().(*array.Int32)
+	if !ok || !ok2 {
+		return &TypeError{Column: c.Name, Type: a.DataType()}
+	}
+	n := a.Len()
+	if n == 0 {
+		return nil
+	}
+	d := c.dictFor(vals)
+	ents, idx := d.ents, ixa.Int32Values()
+	numOn := c.Kinds[dtype.String] == 0 && c.Kinds[dtype.Boolean] == 0
+	c.num.sizeHint = n
+	scratch, xs := scratchFloats(n)
+	nulls := a.NullN() != 0
+	var kinds dtype.Counts
+	for i := 0; i < n; {
+		end := n
+		if nulls {
+			if a.IsNull(i) {
+				kinds[dtype.Unknown]++
+				i++
+				continue
+			}
+			end = nextNull(a, i, n)
+		}
+		for i < end {
+			if !numOn {
+				// Repeats of values already referred to, in a loop of their own.
+				i += countRefs(unsafe.SliceData(ents), len(ents), unsafe.SliceData(idx[i:end]), end-i)
+				if i == end {
+					break
+				}
+			}
+			ix := idx[i]
+			if uint32(ix) >= uint32(len(ents)) {
+				return &DictIndexError{Column: c.Name, Index: int(ix), Size: len(ents)}
+			}
+			e := &ents[ix]
+			if e.n == 0 {
+				if !e.seen {
+					c.classifyEntry(e, vals, int(ix))
+				}
+				d.touched = append(d.touched, ix)
+			}
+			e.n++
+			if numOn {
+				if e.ok {
+					xs = append(xs, e.x)
+				}
+				if e.k == dtype.Boolean || e.k == dtype.String {
+					numOn = false
+				}
+			}
+			i++
+		}
+	}
+	c.num.hold(xs, scratch)
+	for _, ix := range d.touched {
+		kinds[ents[ix].k] += ents[ix].n
+	}
+	c.Kinds.Add(&kinds)
+	if !c.catsOff && c.numCategories() == 0 {
+		l := make([]catEntry, 0, len(d.touched))
+		for _, ix := range d.touched {
+			if e := &ents[ix]; e.k != dtype.Unknown {
+				v := vals.Value(int(ix))
+				if len(c.trackSet) != 0 {
+					c.track(v, e.n)
+				}
+				l = append(l, catEntry{e.h, category{v, e.n}})
+			}
+		}
+		c.setList(l)
+	} else if !c.catsOff || len(c.trackSet) != 0 {
+		for _, ix := range d.touched {
+			if e := &ents[ix]; e.k != dtype.Unknown {
+				c.countN(vals.Value(int(ix)), e.h, e.n)
+			}
+		}
+	}
+	for _, ix := range d.touched {
+		ents[ix].n = 0
+	}
+	d.touched = d.touched[:0]
+	return nil
+}
+
+// classifyEntry sets e from dictionary value i of vals and adds its hash to the column's sketch.
+func (c *Column) classifyEntry(e *dictEntry, vals *array.String, i int) {
+	e.seen = true
+	if vals.IsNull(i) {
+		e.k = dtype.Unknown
+		return
+	}
+	v := vals.Value(i)
+	e.k, e.x, e.ok = dtype.Parse(v)
+	e.h = hll.HashString(v)
+	c.HLL.AddHash(e.h)
+}
+
+// countRefs adds one to the entries of the indices idx[0], idx[1], … (of m) while they are in
+// range and already referred to (n > 0), and returns how many it added. It takes pointers, not
+// slices: with fewer values live, the loop runs in registers.
+func countRefs(ents *dictEntry, size int, idx *int32, m int) int {
+	for j := range m {
+		ix := *(*int32)(unsafe.Add(unsafe.Pointer(idx), 4*j))
+		if uint32(ix) >= uint32(size) {
+			return j
+		}
+		e := (*dictEntry)(unsafe.Add(unsafe.Pointer(ents), uintptr(ix)*unsafe.Sizeof(dictEntry{})))
+		if e.n == 0 {
+			return j
+		}
+		e.n++
+	}
+	return m
+}

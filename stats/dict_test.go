@@ -1,0 +1,180 @@
+package stats
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+var dictType = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
+
+// testDict is a dictionary for the values vals (nil: null): each distinct value once, in random
+// order, some twice (two entries, as a Parquet writer may leave), plus values no row refers to and
+// a null entry.
+func testDict(r *rand.Rand, vals []*string) (dict *array.String, entries map[string][]int32, null int32) {
+	var distinct []string
+	seen := map[string]bool{}
+	for _, v := range vals {
+		if v != nil && !seen[*v] {
+			seen[*v] = true
+			distinct = append(distinct, *v)
+		}
+	}
+	distinct = append(distinct, "unused", "17", "also unused")
+	if len(distinct) > 3 {
+		distinct = append(distinct, distinct[r.IntN(len(distinct)-3)]) // a duplicate entry
+	}
+	r.Shuffle(len(distinct), func(i, j int) { distinct[i], distinct[j] = distinct[j], distinct[i] })
+	b := array.NewStringBuilder(memory.DefaultAllocator)
+	defer b.Release()
+	entries = map[string][]int32{}
+	null = int32(r.IntN(len(distinct) + 1))
+	for i, v := range distinct {
+		if int32(i) == null {
+			b.AppendNull()
+		}
+		entries[v] = append(entries[v], int32(b.Len()))
+		b.Append(v)
+	}
+	if int(null) == len(distinct) {
+		b.AppendNull()
+	}
+	return b.NewStringArray(), entries, null
+}
+
+// dictArray is a dictionary array over dict for vals: a null value is a null slot (holding an
+// index out of range, which must not be read) or, one time in three, a slot referring to the
+// dictionary's null entry.
+func dictArray(r *rand.Rand, dict *array.String, entries map[string][]int32, null int32, vals []*string) *array.Dictionary {
+	ix := make([]int32, len(vals))
+	valid := make([]byte, (len(vals)+7)/8)
+	nulls := 0
+	for i, v := range vals {
+		switch {
+		case v != nil:
+			e := entries[*v]
+			ix[i] = e[r.IntN(len(e))]
+			valid[i/8] |= 1 << (i % 8)
+		case r.IntN(3) == 0:
+			ix[i] = null
+			valid[i/8] |= 1 << (i % 8)
+		default:
+			ix[i] = 1 << 30
+			nulls++
+		}
+	}
+	data := array.NewData(arrow.PrimitiveTypes.Int32, len(vals), []*memory.Buffer{memory.NewBufferBytes(valid),
+		memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(ix))}, nil, nulls, 0)
+	defer data.Release()
+	indices := array.MakeFromData(data)
+	defer indices.Release()
+	return array.NewDictionaryArray(dictType, indices, dict)
+}
+
+// TestAddDictMatchesStrings is the differential test of addDict: for every column shape of the
+// string tests, dictionary arrays (entries repeated, unused and null; nulls over out-of-range
+// indices; one dictionary shared by two arrays, then another; a slice) must leave exactly the state
+// addStringsPlain leaves given the same values as strings.
+func TestAddDictMatchesStrings(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	gens := stringGens(r)
+	for _, name := range slices.Sorted(maps.Keys(gens)) {
+		gen := gens[name]
+		for _, tracked := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/tracked=%v", name, tracked), func(t *testing.T) {
+				fast, plain := NewColumn("c"), NewColumn("c")
+				if tracked {
+					fast.setTracked(testTracked)
+					plain.setTracked(testTracked)
+				}
+				row := 0
+				var dict *array.String
+				var entries map[string][]int32
+				var null int32
+				for part, size := range []int{3000, 100, 5000, 257} {
+					vals := make([]*string, size)
+					for i := range vals {
+						if r.IntN(20) != 0 {
+							vals[i] = s(gen(row))
+						}
+						row++
+					}
+					if part == 0 {
+						// One dictionary for the first two arrays: it holds their values.
+						more := make([]*string, 100)
+						for i := range more {
+							more[i] = s(gen(row + i))
+						}
+						dict, entries, null = testDict(r, append(slices.Clone(vals), more...))
+						for i := range vals[:len(more)] {
+							if r.IntN(2) == 0 {
+								vals[i] = more[i] // the second array refers to these too
+							}
+						}
+					}
+					if part == 1 { // the same dictionary: its values only
+						keys := slices.Sorted(maps.Keys(entries))
+						for i := range vals {
+							if vals[i] != nil {
+								vals[i] = s(keys[r.IntN(len(keys))])
+							}
+						}
+					}
+					if part >= 2 {
+						dict.Release()
+						dict, entries, null = testDict(r, vals)
+					}
+					arr := dictArray(r, dict, entries, null, vals)
+					if part == 2 {
+						sl := array.NewSlice(arr, 13, int64(size-7)).(*array.Dictionary)
+						arr.Release()
+						arr = sl
+					}
+					if err := fast.Add(arr); err != nil {
+						t.Fatal(err)
+					}
+					strs := make([]*string, arr.Len())
+					for i := range strs {
+						if arr.IsValid(i) && dict.IsValid(arr.GetValueIndex(i)) {
+							strs[i] = s(dict.Value(arr.GetValueIndex(i)))
+						}
+					}
+					ref := stringArray(strs)
+					plain.addStringsPlain(ref)
+					ref.Release()
+					arr.Release()
+					if d := sameColumn(fast, plain); d != "" {
+						t.Fatalf("after array %d: %s", part, d)
+					}
+				}
+				dict.Release()
+			})
+		}
+	}
+}
+
+// TestAddDictBadIndex: an index outside the dictionary is an error naming the column, not a
+// panic or a miscount.
+func TestAddDictBadIndex(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 1))
+	vals := []*string{s("a"), s("b"), s("a")}
+	dict, entries, null := testDict(r, vals)
+	defer dict.Release()
+	for _, bad := range []int32{int32(dict.Len()), -1} {
+		arr := dictArray(r, dict, entries, null, vals)
+		arr.Indices().(*array.Int32).Int32Values()[1] = bad
+		err := NewColumn("c").Add(arr)
+		arr.Release()
+		var ie *DictIndexError
+		if !errors.As(err, &ie) || ie.Column != "c" || ie.Index != int(bad) {
+			t.Errorf("index %d: got %v, want a DictIndexError for column c", bad, err)
+		}
+	}
+}
