@@ -815,6 +815,7 @@ func (c *Column) numberBlocks(a *array.String, str string, offs []int32, base in
 	var hs [8 * batch]uint64
 	var xv [8 * batch]float64
 	var masks [batch]uint32
+	var ws [batch][3][8]uint64 // numBlocks' scratch
 	data := unsafe.StringData(str)
 	n := len(offs) - 1
 	var valid []byte // the validity bitmap, if a has nulls
@@ -825,7 +826,7 @@ func (c *Column) numberBlocks(a *array.String, str string, offs []int32, base in
 	i := 0
 	for n-i >= 8 {
 		nb := min((n-i)/8, batch)
-		numBlocks(data, int(base), &offs[i], nb, &hs[0], &xv[0], &masks[0])
+		numBlocks(data, int(base), &offs[i], nb, &hs[0], &xv[0], &masks[0], &ws[0])
 		if valid != nil {
 			for b := range masks[:nb] {
 				masks[b] &^= uint32(^validByte(valid, off+i+8*b)) << 8 // a null is not plain

@@ -158,7 +158,7 @@ GLOBL numPrimes<>(SB), RODATA|NOPTR, $64
 	VPSRLQ     $32, R, R; \
 	VPADDQ     Z12, R, R
 
-// func numBlocks(data *byte, base int, offs *int32, nb int, hs *uint64, xs *float64, masks *uint32)
+// func numBlocks(data *byte, base int, offs *int32, nb int, hs *uint64, xs *float64, masks *uint32, ws *[3][8]uint64)
 //
 // Eight values per block: value i is data[offs[i]-base : offs[i+1]-base], loaded into a 16-byte
 // lane under a length mask. The hash runs in the qword lanes of one register, each XXH64 step
@@ -172,13 +172,21 @@ GLOBL numPrimes<>(SB), RODATA|NOPTR, $64
 // +0 for "-0"). Plain values have at most 15 bytes besides the point (so at most 15 digits).
 // masks[b]: bits 0–7 the values longer than 16 bytes (their hash not computed), 8–15 the plain
 // values (their xs set), 16–23 the plain values with a point.
-TEXT ·numBlocks(SB), NOSPLIT, $64-56
+//
+// Two loops: the first loads and casts the blocks and leaves each one's words and lengths in
+// ws[b]; the second hashes them. A block's hash is one chain of dependent 15-cycle VPMULLQs
+// (~130 cycles for seven-byte values); in a loop that also casts, one iteration is ~240 µops and
+// the reorder buffer holds about one and a half, so the chains ran one after the other. The hash
+// loop's iterations are ~75 µops, several in flight at once (BENCHMARKS.md, "numBlocks in two
+// loops").
+TEXT ·numBlocks(SB), NOSPLIT, $64-64
 	MOVQ  data+0(FP), SI
 	MOVQ  offs+16(FP), DI
 	MOVQ  nb+24(FP), CX
 	MOVQ  hs+32(FP), BX
 	MOVQ  xs+40(FP), DX
 	MOVQ  masks+48(FP), AX
+	MOVQ  ws+56(FP), R11
 	TESTQ CX, CX
 	JLE   done
 
@@ -218,78 +226,11 @@ block:
 	VPCMPUD      $6, Y9, Y2, K7 // longer than 16
 	KMOVB        K7, R14
 
-	// Hash: Z5 = first eight bytes, Z6 = next eight, Z4 = length, as qword lanes j = 0 … 7.
+	// The hash's inputs for the second loop: the words and lengths as qword lanes.
 	VPMOVZXDQ  Y2, Z4
-	VPADDQ     Z25, Z4, Z8           // h = seed + p5 + len
-	VPSRLQ     $3, Z4, Z9
-	VPTESTMQ   Z9, Z9, K1            // len ≥ 8
-	VPSRLQ     $4, Z4, Z9
-	VPTESTMQ   Z9, Z9, K2            // len ≥ 16
-	// Each step is skipped when it concerns no lane: within a column, lengths repeat, so the
-	// jumps are predicted.
-	KORTESTB   K1, K1
-	JZ         word2
-	XXSTEP(Z5, K1)
-
-word2:
-	KORTESTB   K2, K2
-	JZ         tail                  // no value of sixteen bytes: the common case
-	XXSTEP(Z6, K2)
-
-tail:
-	VPBLENDMQ  Z6, Z5, K1, Z7        // the word holding the tail bytes
-	VPSLLQ     $61, Z4, Z3
-	VPSRLQ     $61, Z3, Z3           // len mod 8
-	VPSRLQ     $2, Z3, Z9
-	VPTESTMQ   Z9, Z9, K3            // a four-byte step
-	KORTESTB   K3, K3
-	JZ         bytes
-	VPSLLQ     $32, Z7, Z9
-	VPSRLQ     $32, Z9, Z9
-	VPMULLQ    Z20, Z9, Z9
-	VPXORQ     Z9, Z8, K3, Z8
-	VPROLQ     $23, Z8, K3, Z8
-	VPMULLQ    Z21, Z8, K3, Z8
-	VPADDQ     Z22, Z8, K3, Z8
-	VPSRLQ     $32, Z7, K3, Z7
-
-bytes:
-	VPSLLQ     $62, Z4, Z3
-	VPSRLQ     $62, Z3, Z3           // bytes left: len mod 4
-	VPTESTMQ   Z3, Z3, K3            // one or more
-	VPSRLQ     $1, Z3, Z9
-	VPTESTMQ   Z9, Z9, K4            // two or more
-	VPTESTMQ   Z9, Z3, K5            // three
-	KORTESTB   K3, K3
-	JZ         avalanche
-	XXBYTE(K3)
-	KORTESTB   K4, K4
-	JZ         avalanche
-	XXBYTE(K4)
-	KORTESTB   K5, K5
-	JZ         avalanche
-	XXBYTE(K5)
-
-avalanche:
-	VPSRLQ     $33, Z8, Z9
-	VPXORQ     Z9, Z8, Z8
-	VPMULLQ    Z21, Z8, Z8
-	VPSRLQ     $29, Z8, Z9
-	VPXORQ     Z9, Z8, Z8
-	VPMULLQ    Z22, Z8, Z8
-	VPSRLQ     $32, Z8, Z9
-	VPXORQ     Z9, Z8, Z8
-	// hll.Pack: the register index (the top nine bits) << 8 | the rank, the leading zeros of
-	// h << 9 | 1 << 8, plus one.
-	VPSLLQ     $9, Z8, Z9
-	VPORQ      Z13, Z9, Z9           // | 1 << 8
-	VPLZCNTQ   Z9, Z9
-	VPSRLQ     $8, Z13, Z12          // 1 (Z12 is scratch)
-	VPADDQ     Z12, Z9, Z9
-	VPSRLQ     $55, Z8, Z8
-	VPSLLQ     $8, Z8, Z8
-	VPORQ      Z9, Z8, Z8
-	VMOVDQU64  Z8, (BX)
+	VMOVDQU64  Z5, (R11)
+	VMOVDQU64  Z6, 64(R11)
+	VMOVDQU64  Z4, 128(R11)
 
 	// Cast. Byte masks of digits, points and minus signs as 16-bit words per value (X0 digits,
 	// X1 points, X3 minus), with X4 the value's bytes ((1 << len) - 1).
@@ -381,11 +322,95 @@ avalanche:
 	MOVL       R14, (AX)
 
 	ADDQ $32, DI
-	ADDQ $64, BX
+	ADDQ $192, R11
 	ADDQ $64, DX
 	ADDQ $4, AX
 	DECQ CX
 	JNZ  block
+
+	MOVQ nb+24(FP), CX
+	MOVQ ws+56(FP), R11
+
+hblock:
+	// Hash: Z5 = first eight bytes, Z6 = next eight, Z4 = length, as qword lanes j = 0 … 7.
+	VMOVDQU64  (R11), Z5
+	VMOVDQU64  64(R11), Z6
+	VMOVDQU64  128(R11), Z4
+	VPADDQ     Z25, Z4, Z8           // h = seed + p5 + len
+	VPSRLQ     $3, Z4, Z9
+	VPTESTMQ   Z9, Z9, K1            // len ≥ 8
+	VPSRLQ     $4, Z4, Z9
+	VPTESTMQ   Z9, Z9, K2            // len ≥ 16
+	// Each step is skipped when it concerns no lane: within a column, lengths repeat, so the
+	// jumps are predicted.
+	KORTESTB   K1, K1
+	JZ         word2
+	XXSTEP(Z5, K1)
+
+word2:
+	KORTESTB   K2, K2
+	JZ         tail                  // no value of sixteen bytes: the common case
+	XXSTEP(Z6, K2)
+
+tail:
+	VPBLENDMQ  Z6, Z5, K1, Z7        // the word holding the tail bytes
+	VPSLLQ     $61, Z4, Z3
+	VPSRLQ     $61, Z3, Z3           // len mod 8
+	VPSRLQ     $2, Z3, Z9
+	VPTESTMQ   Z9, Z9, K3            // a four-byte step
+	KORTESTB   K3, K3
+	JZ         bytes
+	VPSLLQ     $32, Z7, Z9
+	VPSRLQ     $32, Z9, Z9
+	VPMULLQ    Z20, Z9, Z9
+	VPXORQ     Z9, Z8, K3, Z8
+	VPROLQ     $23, Z8, K3, Z8
+	VPMULLQ    Z21, Z8, K3, Z8
+	VPADDQ     Z22, Z8, K3, Z8
+	VPSRLQ     $32, Z7, K3, Z7
+
+bytes:
+	VPSLLQ     $62, Z4, Z3
+	VPSRLQ     $62, Z3, Z3           // bytes left: len mod 4
+	VPTESTMQ   Z3, Z3, K3            // one or more
+	VPSRLQ     $1, Z3, Z9
+	VPTESTMQ   Z9, Z9, K4            // two or more
+	VPTESTMQ   Z9, Z3, K5            // three
+	KORTESTB   K3, K3
+	JZ         avalanche
+	XXBYTE(K3)
+	KORTESTB   K4, K4
+	JZ         avalanche
+	XXBYTE(K4)
+	KORTESTB   K5, K5
+	JZ         avalanche
+	XXBYTE(K5)
+
+avalanche:
+	VPSRLQ     $33, Z8, Z9
+	VPXORQ     Z9, Z8, Z8
+	VPMULLQ    Z21, Z8, Z8
+	VPSRLQ     $29, Z8, Z9
+	VPXORQ     Z9, Z8, Z8
+	VPMULLQ    Z22, Z8, Z8
+	VPSRLQ     $32, Z8, Z9
+	VPXORQ     Z9, Z8, Z8
+	// hll.Pack: the register index (the top nine bits) << 8 | the rank, the leading zeros of
+	// h << 9 | 1 << 8, plus one.
+	VPSLLQ     $9, Z8, Z9
+	VPORQ      Z13, Z9, Z9           // | 1 << 8
+	VPLZCNTQ   Z9, Z9
+	VPSRLQ     $8, Z13, Z12          // 1 (Z12 is scratch)
+	VPADDQ     Z12, Z9, Z9
+	VPSRLQ     $55, Z8, Z8
+	VPSLLQ     $8, Z8, Z8
+	VPORQ      Z9, Z8, Z8
+	VMOVDQU64  Z8, (BX)
+
+	ADDQ $192, R11
+	ADDQ $64, BX
+	DECQ CX
+	JNZ  hblock
 
 done:
 	VZEROUPPER

@@ -80,7 +80,7 @@ func checkNumBlocks(t *testing.T, data []byte, base int, offs []int32, vals []st
 	hs := make([]uint64, 8*nb)
 	xs := make([]float64, 8*nb)
 	masks := make([]uint32, nb)
-	numBlocks(&data[0], base, &offs[0], nb, &hs[0], &xs[0], &masks[0])
+	numBlocks(&data[0], base, &offs[0], nb, &hs[0], &xs[0], &masks[0], &make([][3][8]uint64, nb)[0])
 	for i, v := range vals[:8*nb] {
 		m, bit := masks[i/8], uint32(1)<<(i%8)
 		long, plain, frac := m&bit != 0, m>>8&bit != 0, m>>16&bit != 0
@@ -191,11 +191,12 @@ func BenchmarkNumBlocks(b *testing.B) {
 	hs := make([]uint64, 8*batch)
 	xs := make([]float64, 8*batch)
 	masks := make([]uint32, batch)
+	ws := make([][3][8]uint64, batch)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
 		for i := 0; i < len(vals); i += 8 * batch {
-			numBlocks(&data[0], 0, &offs[i], batch, &hs[0], &xs[0], &masks[0])
+			numBlocks(&data[0], 0, &offs[i], batch, &hs[0], &xs[0], &masks[0], &ws[0])
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(vals)), "ns/value")
