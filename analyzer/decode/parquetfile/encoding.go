@@ -248,13 +248,21 @@ func (p *plainDecoder) decode(v *Values, n int) error {
 		}
 		v.Bytes = append(v.Bytes, b...)
 	case ByteArray:
+		// Lengths were checked by the first pass, and bs has 16 bytes of slack.
 		bs, at, offs := v.Bytes[:cap(v.Bytes)], len(v.Bytes), v.Offsets
-		for range n { // lengths checked by the first pass
+		base := len(offs)
+		offs = offs[:base+n] // reserved above
+		for i := 0; i < n; {
+			if k, a, pos := plainShort(&bs[0], at, &p.data[0], p.pos, len(p.data), &offs[base+i], n-i); k > 0 {
+				i, at, p.pos = i+k, a, pos
+				continue
+			}
 			l := int(binary.LittleEndian.Uint32(p.data[p.pos:]))
 			p.pos += 4
 			at = putBytes(bs, at, p.data, p.pos, p.pos+l)
-			offs = append(offs, int32(at))
+			offs[base+i] = int32(at)
 			p.pos += l
+			i++
 		}
 		v.Bytes, v.Offsets = bs[:at], offs
 	default:
@@ -284,6 +292,27 @@ func plainFixed[T int32 | int64 | float32 | float64](p *plainDecoder, out *[]T, 
 		}
 	}
 	return nil
+}
+
+// plainShort is the PLAIN BYTE_ARRAY loop for values of at most 16 bytes: from src at pos (a
+// value's length, then its bytes), while 20 bytes are readable before end, it moves each value
+// with one 16-byte load and store to dst at at and writes its end offset to offs[0], offs[1], …
+// (at most m values). It returns how many values it moved and the new at and pos; it stops at a
+// longer value. The caller checked the lengths against the page and gave dst 16 bytes of slack;
+// with pointers, the loop keeps its state in registers.
+func plainShort(dst *byte, at int, src *byte, pos, end int, offs *int32, m int) (k, _, _ int) {
+	d, s, o := unsafe.Pointer(dst), unsafe.Pointer(src), unsafe.Pointer(offs)
+	for ; k < m && pos+20 <= end; k++ {
+		l := int(binary.LittleEndian.Uint32((*[4]byte)(unsafe.Add(s, pos))[:]))
+		if l > 16 {
+			break
+		}
+		*(*[16]byte)(unsafe.Add(d, at)) = *(*[16]byte)(unsafe.Add(s, pos+4))
+		at += l
+		pos += 4 + l
+		*(*int32)(unsafe.Add(o, 4*k)) = int32(at)
+	}
+	return k, at, pos
 }
 
 // putBytes copies src[s:e] into dst (sliced to its capacity) at at and returns at + e - s. A value
