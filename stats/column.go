@@ -538,7 +538,7 @@ func (c *Column) addStrings(a *array.String) {
 	}
 	// mw holds the memo's words and hashes of values kb … ke-1, computed eight at a time
 	// (memoWords) where the processor can.
-	var mw [memoBatch][3][8]uint64
+	var mw [8 * memoBatch][4]uint64
 	kb, ke := 0, 0
 	for ; i < n; i++ {
 		if i < ke && useMemo {
@@ -557,7 +557,7 @@ func (c *Column) addStrings(a *array.String) {
 			}
 			// xs has room: it holds at most one number per value before i, and its buffer one
 			// per value of the array.
-			run, nx := memoHits(unsafe.SliceData(memo.slots), uint64(len(memo.slots)-1), &mw, &offs[kb], i-kb, limit-kb,
+			run, nx := memoHits(unsafe.SliceData(memo.slots), uint64(len(memo.slots)-1), &mw[0], i-kb, limit-kb,
 				unsafe.SliceData(xs[:cap(xs)]), len(xs), numOn)
 			xs = xs[:nx]
 			i += run
@@ -581,8 +581,7 @@ func (c *Column) addStrings(a *array.String) {
 				var w0, w1, h uint64
 				if i < ke {
 					d := i - kb
-					w := &mw[d>>3]
-					w0, w1, h = w[0][d&7], w[1][d&7], w[2][d&7]
+					w0, w1, h = mw[d][0], mw[d][1], mw[d][2]
 				} else {
 					if s+16 <= len(data) {
 						w0 = binary.LittleEndian.Uint64(data[s:])
@@ -701,27 +700,23 @@ func (c *Column) addStrings(a *array.String) {
 	}
 }
 
-// memoHits is addStrings' memo loop for the values d, d+1, … < end of a memoWords batch (value d
-// spans offs[d] … offs[d+1], its words and hash are mw's; none of them null) that are found at
-// the first slot their hash selects in the memo's slots (mask = len − 1): each adds one to its
-// entry (addStrings counts the memo's kinds from the entries), and its number to xs[nx],
-// xs[nx+1], … (room for every value given) if it has one and numOn is set. It stops before a
-// value longer than memoMaxLen or not found at that slot, and returns how many values it added
-// and the new length of xs. It takes pointers, not slices: with fewer values live, the loop runs
-// in registers.
-func memoHits(slots *memoEntry, mask uint64, mw *[memoBatch][3][8]uint64, offs *int32, d, end int,
-	xs *float64, nx int, numOn bool) (int, int) {
+// memoHits is addStrings' memo loop for the values d, d+1, … < end of a memoWords batch (value d's
+// record — words, hash, length — is recs[d]; none of them null) that are found at the first slot
+// their hash selects in the memo's slots (mask = len − 1): each adds one to its entry (addStrings
+// counts the memo's kinds from the entries), and its number to xs[nx], xs[nx+1], … (room for
+// every value given) if it has one and numOn is set. It stops before a value longer than
+// memoMaxLen or not found at that slot, and returns how many values it added and the new length
+// of xs. It takes pointers, not slices: with fewer values live, the loop runs in registers.
+func memoHits(slots *memoEntry, mask uint64, recs *[4]uint64, d, end int, xs *float64, nx int, numOn bool) (int, int) {
 	start := d
 	for ; d < end; d++ {
-		o := unsafe.Add(unsafe.Pointer(offs), 4*d)
-		l := *(*int32)(unsafe.Add(o, 4)) - *(*int32)(o)
+		r := (*[4]uint64)(unsafe.Add(unsafe.Pointer(recs), 32*d))
+		l := r[3]
 		if l > memoMaxLen {
 			break
 		}
-		w := &mw[d>>3]
-		j := d & 7
-		e := (*memoEntry)(unsafe.Add(unsafe.Pointer(slots), uintptr(w[2][j]&mask)*unsafe.Sizeof(memoEntry{})))
-		if e.n == 0 || e.w0 != w[0][j] || e.w1 != w[1][j] || e.ln != uint8(l) {
+		e := (*memoEntry)(unsafe.Add(unsafe.Pointer(slots), uintptr(r[2]&mask)*unsafe.Sizeof(memoEntry{})))
+		if e.n == 0 || e.w0 != r[0] || e.w1 != r[1] || e.ln != uint8(l) {
 			break
 		}
 		// A hit never turns the column String or Boolean: the entry's insertion already did

@@ -22,13 +22,13 @@ var useBlockKernels = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAV
 //go:noescape
 func numBlocks(data *byte, base int, offs *int32, nb int, hs *uint64, xs *float64, masks *uint32, ws *[3][8]uint64)
 
-// memoWords sets, for each of nb blocks of eight values (as numBlocks takes them), out[b][0][j]
-// and out[b][1][j] to value j's bytes as addStrings' memo keys them (two little-endian words,
-// zero past the value; only the first 16 bytes of a longer one) and out[b][2][j] to memoHash of
-// them.
+// memoWords sets, for each value i of nb blocks of eight (as numBlocks takes them), out[i][0]
+// and out[i][1] to its bytes as addStrings' memo keys them (two little-endian words, zero past
+// the value; only the first 16 bytes of a longer one), out[i][2] to memoHash of them and
+// out[i][3] to its length.
 //
 //go:noescape
-func memoWords(data *byte, base int, offs *int32, nb int, out *[3][8]uint64)
+func memoWords(data *byte, base int, offs *int32, nb int, out *[4]uint64)
 
 // statsOcto adds xs[c][0 … k-1] to st[c] for the eight columns c, exactly as k calls of
 // numStats.add per column do (the same operations in the same order), with the columns' states

@@ -416,12 +416,13 @@ done:
 	VZEROUPPER
 	RET
 
-// func memoWords(data *byte, base int, offs *int32, nb int, out *uint64)
+// func memoWords(data *byte, base int, offs *int32, nb int, out *[4]uint64)
 //
 // For addStrings' memo: eight values per block, each loaded into a 16-byte lane under its length
 // mask as numBlocks loads it (the bytes past a value are zero, what the memo keys on), then its
-// two words and memoHash of them in qword lanes. out gets, per block, the eight first words,
-// the eight second words and the eight hashes (24 qwords).
+// two words and memoHash of them in qword lanes. out gets one record per value: its first word,
+// second word, hash and length (four qwords), the columns of a block's lanes transposed into
+// rows so that memoHits reads a value's record from one place.
 TEXT ·memoWords(SB), NOSPLIT, $64-40
 	MOVQ  data+0(FP), SI
 	MOVQ  offs+16(FP), DI
@@ -446,11 +447,27 @@ memoblock:
 	VPSRLQ    $29, Z7, Z8
 	VPSRLQ    $47, Z7, Z9
 	VPTERNLOGQ $0x96, Z9, Z8, Z7 // h ^ h>>29 ^ h>>47
-	VMOVDQU64 Z5, (BX)
-	VMOVDQU64 Z6, 64(BX)
-	VMOVDQU64 Z7, 128(BX)
+	VPMOVZXDQ Y2, Z4       // lengths
+	// Transpose the columns w0 (Z5), w1 (Z6), h (Z7), len (Z4) into records j = 0 … 7:
+	// unpack pairs them per 128-bit lane (even j low, odd j high), the shuffles gather lanes.
+	VPUNPCKLQDQ Z6, Z5, Z12 // w0_j w1_j, j = 0 2 4 6
+	VPUNPCKHQDQ Z6, Z5, Z13 // j = 1 3 5 7
+	VPUNPCKLQDQ Z4, Z7, Z14 // h_j len_j, j = 0 2 4 6
+	VPUNPCKHQDQ Z4, Z7, Z16 // j = 1 3 5 7
+	VSHUFI64X2 $0x44, Z14, Z12, Z17 // records 0, 2 halves: w 0 2, hl 0 2
+	VSHUFI64X2 $0x44, Z16, Z13, Z18 // w 1 3, hl 1 3
+	VSHUFI64X2 $0xEE, Z14, Z12, Z19 // w 4 6, hl 4 6
+	VSHUFI64X2 $0xEE, Z16, Z13, Z24 // w 5 7, hl 5 7
+	VSHUFI64X2 $0x88, Z18, Z17, Z12 // records 0, 1
+	VSHUFI64X2 $0xDD, Z18, Z17, Z13 // records 2, 3
+	VSHUFI64X2 $0x88, Z24, Z19, Z14 // records 4, 5
+	VSHUFI64X2 $0xDD, Z24, Z19, Z16 // records 6, 7
+	VMOVDQU64 Z12, (BX)
+	VMOVDQU64 Z13, 64(BX)
+	VMOVDQU64 Z14, 128(BX)
+	VMOVDQU64 Z16, 192(BX)
 	ADDQ      $32, DI
-	ADDQ      $192, BX
+	ADDQ      $256, BX
 	DECQ      CX
 	JNZ       memoblock
 

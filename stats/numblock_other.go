@@ -8,6 +8,6 @@ func numBlocks(data *byte, base int, offs *int32, nb int, hs *uint64, xs *float6
 	panic("unreachable")
 }
 
-func memoWords(data *byte, base int, offs *int32, nb int, out *[3][8]uint64) { panic("unreachable") }
+func memoWords(data *byte, base int, offs *int32, nb int, out *[4]uint64) { panic("unreachable") }
 
 func statsOcto(st *[8]numStats, xs *[8]*float64, k int) { panic("unreachable") }

@@ -267,18 +267,15 @@ func TestMemoWords(t *testing.T) {
 		if len(data) == 0 {
 			continue
 		}
-		out := make([][3][8]uint64, len(vals)/8)
-		memoWords(&data[0], int(offs[0]), &offs[0], len(out), &out[0])
-		for i, v := range vals {
-			if len(v) > memoMaxLen {
-				continue
-			}
+		out := make([][4]uint64, len(vals)/8*8)
+		memoWords(&data[0], int(offs[0]), &offs[0], len(out)/8, &out[0])
+		for i, v := range vals[:len(out)] {
 			var b [16]byte
 			copy(b[:], v)
 			w0, w1 := binary.LittleEndian.Uint64(b[:]), binary.LittleEndian.Uint64(b[8:])
-			got := out[i/8]
-			if got[0][i%8] != w0 || got[1][i%8] != w1 || got[2][i%8] != memoHash(w0, w1) {
-				t.Fatalf("%q: words %#x %#x hash %#x, want %#x %#x %#x", v, got[0][i%8], got[1][i%8], got[2][i%8], w0, w1, memoHash(w0, w1))
+			want := [4]uint64{w0, w1, memoHash(w0, w1), uint64(len(v))}
+			if out[i] != want {
+				t.Fatalf("%q (value %d): record %#x, want %#x", v, i, out[i], want)
 			}
 		}
 	}
