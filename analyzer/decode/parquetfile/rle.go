@@ -143,11 +143,13 @@ func (d *rleDecoder) int32s(dst []int32) error {
 func unpackGroups(dst *int32, src *byte, groups int, w uint) {
 	m := uint64(1)<<(w&63) - 1
 	s := w & 63
+	// Addresses are computed from the bases, never stepped past the last group: checkptr (the
+	// race detector's builds) rejects a pointer one past an allocation.
 	if w <= 8 {
 		// A group fits in one load: its values come out one shift at a time.
-		for ; groups > 0; groups-- {
-			x := load64(src, 0)
-			out := (*[8]int32)(unsafe.Pointer(dst))
+		for g := range groups {
+			x := load64(src, uint(g)*w)
+			out := (*[8]int32)(unsafe.Add(unsafe.Pointer(dst), 32*g))
 			out[0] = int32(x & m)
 			x >>= s
 			out[1] = int32(x & m)
@@ -163,24 +165,21 @@ func unpackGroups(dst *int32, src *byte, groups int, w uint) {
 			out[6] = int32(x & m)
 			x >>= s
 			out[7] = int32(x & m)
-			src = (*byte)(unsafe.Add(unsafe.Pointer(src), w))
-			dst = (*int32)(unsafe.Add(unsafe.Pointer(dst), 32))
 		}
 		return
 	}
 	// Value k starts at bit k·w: byte k·w/8, shift k·w mod 8 (at most 7 + 32 bits of the load).
-	for ; groups > 0; groups-- {
-		out := (*[8]int32)(unsafe.Pointer(dst))
-		out[0] = int32(load64(src, 0) & m)
-		out[1] = int32(load64(src, w>>3) >> (w & 7) & m)
-		out[2] = int32(load64(src, 2*w>>3) >> (2 * w & 7) & m)
-		out[3] = int32(load64(src, 3*w>>3) >> (3 * w & 7) & m)
-		out[4] = int32(load64(src, 4*w>>3) >> (4 * w & 7) & m)
-		out[5] = int32(load64(src, 5*w>>3) >> (5 * w & 7) & m)
-		out[6] = int32(load64(src, 6*w>>3) >> (6 * w & 7) & m)
-		out[7] = int32(load64(src, 7*w>>3) >> (7 * w & 7) & m)
-		src = (*byte)(unsafe.Add(unsafe.Pointer(src), w))
-		dst = (*int32)(unsafe.Add(unsafe.Pointer(dst), 32))
+	for g := range groups {
+		at := uint(g) * w
+		out := (*[8]int32)(unsafe.Add(unsafe.Pointer(dst), 32*g))
+		out[0] = int32(load64(src, at) & m)
+		out[1] = int32(load64(src, at+w>>3) >> (w & 7) & m)
+		out[2] = int32(load64(src, at+2*w>>3) >> (2 * w & 7) & m)
+		out[3] = int32(load64(src, at+3*w>>3) >> (3 * w & 7) & m)
+		out[4] = int32(load64(src, at+4*w>>3) >> (4 * w & 7) & m)
+		out[5] = int32(load64(src, at+5*w>>3) >> (5 * w & 7) & m)
+		out[6] = int32(load64(src, at+6*w>>3) >> (6 * w & 7) & m)
+		out[7] = int32(load64(src, at+7*w>>3) >> (7 * w & 7) & m)
 	}
 }
 
