@@ -37,7 +37,7 @@ type dictEntry struct {
 }
 
 // dictFor returns c's cache for dictionary vals, emptied if it described another one.
-func (c *Column) dictFor(vals *array.String) *dictCache {
+func (c *Column) dictFor(vals arrow.Array) *dictCache {
 	d := c.dict
 	if d == nil {
 		d = &dictCache{}
@@ -69,9 +69,25 @@ func (e *DictIndexError) Error() string {
 // registers and counts, with each dictionary value classified and hashed once per column
 // (TestAddDictMatchesStrings).
 func (c *Column) addDict(a *array.Dictionary) error {
-	vals, ok := a.Dictionary().(*array.String)
-	ixa, ok2 := a.Indices().(*array.Int32)
-	if !ok || !ok2 {
+	ixa, ok := a.Indices().(*array.Int32)
+	if !ok {
+		return &TypeError{Column: c.Name, Type: a.DataType()}
+	}
+	var vals *array.String
+	switch dv := a.Dictionary().(type) {
+	case *array.String:
+		vals = dv
+	case *array.Int64:
+		return c.addDictTyped(a, ixa, dv, dtype.Integral, func(i int) (float64, uint64) {
+			v := dv.Value(i)
+			return float64(v), hll.HashInt64(v)
+		})
+	case *array.Float64:
+		return c.addDictTyped(a, ixa, dv, dtype.Fractional, func(i int) (float64, uint64) {
+			v := dv.Value(i)
+			return v, hll.HashFloat64(v)
+		})
+	default:
 		return &TypeError{Column: c.Name, Type: a.DataType()}
 	}
 	n := a.Len()
@@ -154,6 +170,59 @@ func (c *Column) addDict(a *array.Dictionary) error {
 		ents[ix].n = 0
 	}
 	d.touched = d.touched[:0]
+	return nil
+}
+
+// addDictTyped is add of the typed array a dictionary array of Int64 or Float64 values stands
+// for (every value of kind k; value i of vals is number and hash value(i)): the same kinds, HLL++
+// registers and numbers in row order, each dictionary value hashed once per column
+// (TestAddDictTypedMatchesTyped).
+func (c *Column) addDictTyped(a *array.Dictionary, ixa *array.Int32, vals arrow.Array, k dtype.Kind, value func(int) (float64, uint64)) error {
+	n := a.Len()
+	if n == 0 {
+		return nil
+	}
+	d := c.dictFor(vals)
+	ents, idx := d.ents, ixa.Int32Values()
+	c.num.sizeHint = n
+	scratch, xs := scratchFloats(n)
+	nulls, anyNull := 0, a.NullN() != 0
+	for i := 0; i < n; {
+		end := n
+		if anyNull {
+			if a.IsNull(i) {
+				nulls++
+				i++
+				continue
+			}
+			end = nextNull(a, i, n)
+		}
+		for ; i < end; i++ {
+			ix := idx[i]
+			if uint32(ix) >= uint32(len(ents)) {
+				c.num.hold(xs, scratch)
+				return &DictIndexError{Column: c.Name, Index: int(ix), Size: len(ents)}
+			}
+			e := &ents[ix]
+			if !e.seen {
+				e.seen = true
+				if vals.IsNull(int(ix)) {
+					e.k = dtype.Unknown
+				} else {
+					e.k, e.ok = k, true
+					e.x, e.h = value(int(ix))
+					c.HLL.AddHash(e.h)
+				}
+			}
+			if !e.ok {
+				nulls++
+				continue
+			}
+			xs = append(xs, e.x)
+		}
+	}
+	c.num.hold(xs, scratch)
+	c.addTypedKinds(k, n, nulls)
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -176,5 +177,121 @@ func TestAddDictBadIndex(t *testing.T) {
 		if !errors.As(err, &ie) || ie.Column != "c" || ie.Index != int(bad) {
 			t.Errorf("index %d: got %v, want a DictIndexError for column c", bad, err)
 		}
+	}
+}
+
+// TestAddDictTypedMatchesTyped: dictionary arrays of Int64 and Float64 values (entries repeated,
+// unused and null; nulls over out-of-range indices; one dictionary shared by two arrays, then
+// another; a slice) leave exactly the state the typed arrays they stand for leave.
+func TestAddDictTypedMatchesTyped(t *testing.T) {
+	r := rand.New(rand.NewPCG(10, 10))
+	negZero := math.Copysign(0, -1)
+	for _, tc := range []struct {
+		name  string
+		typ   arrow.DataType
+		draw  func() any
+		build func(vals []any) arrow.Array
+	}{
+		{"int64", arrow.PrimitiveTypes.Int64,
+			func() any {
+				return []int64{0, -1, 7, math.MaxInt64, math.MinInt64, 42, 18, 19}[r.IntN(8)] + int64(r.IntN(3))
+			},
+			func(vals []any) arrow.Array {
+				b := array.NewInt64Builder(memory.DefaultAllocator)
+				defer b.Release()
+				for _, v := range vals {
+					if v == nil {
+						b.AppendNull()
+					} else {
+						b.Append(v.(int64))
+					}
+				}
+				return b.NewArray()
+			}},
+		{"float64", arrow.PrimitiveTypes.Float64,
+			func() any {
+				return []float64{0, negZero, math.NaN(), math.Inf(1), 1.5, -2.25, 1e300, 0.1}[r.IntN(8)] * float64(1+r.IntN(2))
+			},
+			func(vals []any) arrow.Array {
+				b := array.NewFloat64Builder(memory.DefaultAllocator)
+				defer b.Release()
+				for _, v := range vals {
+					if v == nil {
+						b.AppendNull()
+					} else {
+						b.Append(v.(float64))
+					}
+				}
+				return b.NewArray()
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fast, plain := NewColumn("c"), NewColumn("c")
+			var dict arrow.Array
+			var entries []any // dictionary value of each entry (nil: a null entry)
+			newDict := func() {
+				if dict != nil {
+					dict.Release()
+				}
+				entries = entries[:0]
+				for range 5 + r.IntN(40) {
+					entries = append(entries, tc.draw())
+				}
+				entries = append(entries, entries[0], nil) // a duplicate and a null entry
+				r.Shuffle(len(entries), func(i, j int) { entries[i], entries[j] = entries[j], entries[i] })
+				dict = tc.build(entries)
+			}
+			for part, size := range []int{3000, 100, 5000, 257} {
+				if part != 1 {
+					newDict()
+				}
+				ix := make([]int32, size)
+				valid := make([]byte, (size+7)/8)
+				nulls := 0
+				for i := range ix {
+					if r.IntN(15) == 0 {
+						ix[i] = 1 << 30 // under a null
+						nulls++
+						continue
+					}
+					ix[i] = int32(r.IntN(len(entries) - 3)) // some entries unused
+					if r.IntN(40) == 0 {
+						ix[i] = int32(len(entries) - 1 - r.IntN(3))
+					}
+					valid[i/8] |= 1 << (i % 8)
+				}
+				data := array.NewData(arrow.PrimitiveTypes.Int32, size, []*memory.Buffer{memory.NewBufferBytes(valid),
+					memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(ix))}, nil, nulls, 0)
+				indices := array.MakeFromData(data)
+				data.Release()
+				var arr arrow.Array = array.NewDictionaryArray(&arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: tc.typ}, indices, dict)
+				indices.Release()
+				if part == 2 {
+					sl := array.NewSlice(arr, 13, int64(size-7))
+					arr.Release()
+					arr = sl
+				}
+				da := arr.(*array.Dictionary)
+				want := make([]any, da.Len())
+				for i := range want {
+					if da.IsValid(i) {
+						want[i] = entries[da.GetValueIndex(i)]
+					}
+				}
+				ref := tc.build(want)
+				if err := fast.Add(arr); err != nil {
+					t.Fatal(err)
+				}
+				if err := plain.Add(ref); err != nil {
+					t.Fatal(err)
+				}
+				ref.Release()
+				arr.Release()
+				if d := sameColumn(fast, plain); d != "" {
+					t.Fatalf("after array %d: %s", part, d)
+				}
+			}
+			dict.Release()
+		})
 	}
 }

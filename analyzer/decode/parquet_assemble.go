@@ -51,22 +51,32 @@ type pqColumn struct {
 	dict   arrow.Array
 }
 
-// pqDictType is the type of the dictionary arrays the reader builds (ParquetFile.Dictionaries).
-var pqDictType = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
-
-// pqDictLeaf reports whether f is a top-level string column whose values may be kept as
-// dictionary indices: a BYTE_ARRAY leaf read as String or Binary.
+// pqDictLeaf reports whether f is a top-level column whose values may be kept as dictionary
+// indices: a BYTE_ARRAY leaf read as String or Binary, or an INT32, INT64, FLOAT or DOUBLE leaf
+// read as the Arrow type of the same width (not dates, times, decimals or unsigned integers).
 func pqDictLeaf(f *pqField) bool {
-	if f.col == nil || f.col.Type != parquetfile.ByteArray || f.col.RepLevel != 0 || f.uuid {
+	if f.col == nil || f.col.RepLevel != 0 || f.uuid {
 		return false
 	}
-	id := f.typ.ID()
-	return id == arrow.STRING || id == arrow.BINARY
+	switch id := f.typ.ID(); f.col.Type {
+	case parquetfile.ByteArray:
+		return id == arrow.STRING || id == arrow.BINARY
+	case parquetfile.Int32:
+		return id == arrow.INT32
+	case parquetfile.Int64:
+		return id == arrow.INT64
+	case parquetfile.Float:
+		return id == arrow.FLOAT32
+	case parquetfile.Double:
+		return id == arrow.FLOAT64
+	}
+	return false
 }
 
-// dictionary returns the String array of the dictionary d, or nil when one of its values is not
-// valid UTF-8 (the batch's values are then expanded and converted as others are).
-func (c *pqColumn) dictionary(d *parquetfile.Values) arrow.Array {
+// dictionary returns the array of the dictionary d of leaf type dt (String for BYTE_ARRAY), or
+// nil when one of its values is not valid UTF-8 (the batch's values are then expanded and
+// converted as others are).
+func (c *pqColumn) dictionary(d *parquetfile.Values, dt arrow.DataType) arrow.Array {
 	if c.dictOf == d {
 		return c.dict
 	}
@@ -74,18 +84,31 @@ func (c *pqColumn) dictionary(d *parquetfile.Values) arrow.Array {
 		c.dict.Release()
 	}
 	c.dictOf, c.dict = d, nil
-	offs := d.Offsets
-	if d.Len == 0 {
-		offs = []int32{0}
-	}
-	offs = offs[:d.Len+1]
-	for i := range d.Len {
-		if !utf8.Valid(d.Bytes[offs[i]:offs[i+1]]) {
-			return nil
+	var buffers []*memory.Buffer
+	switch c.node.Type {
+	case parquetfile.Int32:
+		buffers = []*memory.Buffer{nil, memory.NewBufferBytes(pqBytes(d.Int32[:d.Len]))}
+	case parquetfile.Int64:
+		buffers = []*memory.Buffer{nil, memory.NewBufferBytes(pqBytes(d.Int64[:d.Len]))}
+	case parquetfile.Float:
+		buffers = []*memory.Buffer{nil, memory.NewBufferBytes(pqBytes(d.Float[:d.Len]))}
+	case parquetfile.Double:
+		buffers = []*memory.Buffer{nil, memory.NewBufferBytes(pqBytes(d.Double[:d.Len]))}
+	default:
+		offs := d.Offsets
+		if d.Len == 0 {
+			offs = []int32{0}
 		}
+		offs = offs[:d.Len+1]
+		for i := range d.Len {
+			if !utf8.Valid(d.Bytes[offs[i]:offs[i+1]]) {
+				return nil
+			}
+		}
+		dt = arrow.BinaryTypes.String
+		buffers = []*memory.Buffer{nil, memory.NewBufferBytes(pqBytes(offs)), memory.NewBufferBytes(d.Bytes[:offs[d.Len]])}
 	}
-	data := array.NewData(arrow.BinaryTypes.String, d.Len, []*memory.Buffer{nil,
-		memory.NewBufferBytes(pqBytes(offs)), memory.NewBufferBytes(d.Bytes[:offs[d.Len]])}, nil, 0, 0)
+	data := array.NewData(dt, d.Len, buffers, nil, 0, 0)
 	defer data.Release()
 	c.dict = array.MakeFromData(data)
 	return c.dict
@@ -452,13 +475,14 @@ func (a *pqAssembler) leaf(f *pqField, idx [][]int32, n int) (arrow.Array, error
 	}
 	dt := f.typ
 	if v.Dict != nil {
-		if d := c.dictionary(v.Dict); d != nil && pqDictLeaf(f) {
+		if d := c.dictionary(v.Dict, dt); d != nil && pqDictLeaf(f) {
 			ix, bitmap := pqGather(c, v.Index, vi, n, nulls)
 			idata := array.NewData(arrow.PrimitiveTypes.Int32, n, []*memory.Buffer{pqBuf(bitmap, nulls), c.buffer(pqBytes(ix))}, nil, nulls, 0)
 			defer idata.Release()
 			indices := array.MakeFromData(idata)
 			defer indices.Release()
-			return array.NewDictionaryArray(pqDictType, indices, d), nil
+			typ := &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: d.DataType()}
+			return array.NewDictionaryArray(typ, indices, d), nil
 		}
 		if err := v.Expand(); err != nil {
 			return nil, fmt.Errorf("column %s: %v", c.node.Path(), err)

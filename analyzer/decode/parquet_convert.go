@@ -227,6 +227,8 @@ func (c *pqConv) leaf(a arrow.Array, dst arrow.DataType) (arrow.Array, error) {
 // int64s widens any integer array to Int64.
 func (c *pqConv) int64s(a arrow.Array) (arrow.Array, error) {
 	switch src := a.(type) {
+	case *array.Dictionary:
+		return c.dictOf(src, (*pqConv).int64s)
 	case *array.Int64:
 		if c.mask == nil {
 			a.Retain()
@@ -256,6 +258,26 @@ func (c *pqConv) int64s(a arrow.Array) (arrow.Array, error) {
 	return nil, fmt.Errorf("column %s: internal: %s is not an integer type", c.column, a.DataType())
 }
 
+// dictOf normalises a dictionary array of a top-level column (ParquetFile.Dictionaries): its
+// dictionary's values converted by conv, over the same indices (the array itself when conv
+// keeps them).
+func (c *pqConv) dictOf(src *array.Dictionary, conv func(*pqConv, arrow.Array) (arrow.Array, error)) (arrow.Array, error) {
+	if c.mask != nil {
+		return nil, fmt.Errorf("column %s: internal: a dictionary array under a struct", c.column)
+	}
+	d, err := conv(&pqConv{mem: c.mem, column: c.column}, src.Dictionary())
+	if err != nil {
+		return nil, err
+	}
+	defer d.Release()
+	if d == src.Dictionary() {
+		src.Retain()
+		return src, nil
+	}
+	typ := &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: d.DataType()}
+	return array.NewDictionaryArray(typ, src.Indices(), d), nil
+}
+
 // pqWiden copies integer values into a new Int64 array; rows that are null (in a or the
 // ancestors' mask) are null. Callers check that uint64 values fit.
 func pqWiden[T int8 | int16 | int32 | int64 | uint8 | uint16 | uint32 | uint64](c *pqConv, vals []T, a arrow.Array) arrow.Array {
@@ -282,6 +304,8 @@ func pqWiden[T int8 | int16 | int32 | int64 | uint8 | uint16 | uint32 | uint64](
 func (c *pqConv) float64s(a arrow.Array) (arrow.Array, error) {
 	var get func(i int) float64
 	switch src := a.(type) {
+	case *array.Dictionary:
+		return c.dictOf(src, (*pqConv).float64s)
 	case *array.Float64:
 		if c.mask == nil {
 			a.Retain()

@@ -528,11 +528,12 @@ func pqCompareCells(t testing.TB, what, other string, got, want map[string][]any
 	return cells
 }
 
-// TestParquetDictionaryArrays reads dictionary-encoded string columns as dictionary arrays
-// (ParquetFile.Dictionaries) and checks every cell against the same read without them: a column
-// of few values with nulls, one without nulls, one whose writer fell back to PLAIN pages part-way
-// through each chunk (a batch then mixes both), and binary values that are not UTF-8 (read as
-// text of their own, not as a dictionary).
+// TestParquetDictionaryArrays reads dictionary-encoded columns as dictionary arrays
+// (ParquetFile.Dictionaries) and checks every cell against the same read without them: a string
+// column of few values with nulls, one without nulls, one whose writer fell back to PLAIN pages
+// part-way through each chunk (a batch then mixes both), binary values that are not UTF-8 (read
+// as text of their own, not as a dictionary), INT64, INT32 (widened), DOUBLE (NaN, -0, infinities)
+// and FLOAT columns, and a timestamp (not kept: it normalises to text).
 func TestParquetDictionaryArrays(t *testing.T) {
 	rng := rand.New(rand.NewPCG(8, 8))
 	sc := arrow.NewSchema([]arrow.Field{
@@ -540,6 +541,11 @@ func TestParquetDictionaryArrays(t *testing.T) {
 		{Name: "nonull", Type: arrow.BinaryTypes.String, Nullable: true},
 		{Name: "fallback", Type: arrow.BinaryTypes.String, Nullable: true},
 		{Name: "bad", Type: arrow.BinaryTypes.Binary, Nullable: true},
+		{Name: "i64", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+		{Name: "i32", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
+		{Name: "f64", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+		{Name: "f32", Type: arrow.PrimitiveTypes.Float32, Nullable: true},
+		{Name: "ts", Type: &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}, Nullable: true},
 	}, nil)
 	b := array.NewRecordBuilder(memory.DefaultAllocator, sc)
 	defer b.Release()
@@ -559,12 +565,25 @@ func TestParquetDictionaryArrays(t *testing.T) {
 			fb.Append(fmt.Sprintf("value-%d", i)) // all distinct: the dictionary outgrows its limit
 		}
 		b.Field(3).(*array.BinaryBuilder).Append([]byte{'x', byte(0xc3 + rng.IntN(2)*0x3c)}) // "x\xc3" or "x\xff"
+		if rng.IntN(9) == 0 {
+			for f := 4; f < 9; f++ {
+				b.Field(f).AppendNull()
+			}
+			continue
+		}
+		b.Field(4).(*array.Int64Builder).Append([]int64{18, 87, -1, math.MaxInt64, math.MinInt64}[rng.IntN(5)])
+		b.Field(5).(*array.Int32Builder).Append([]int32{0, 7, -3, math.MaxInt32}[rng.IntN(4)])
+		b.Field(6).(*array.Float64Builder).Append([]float64{0.5, math.Copysign(0, -1), math.NaN(), math.Inf(-1), 1e300}[rng.IntN(5)])
+		b.Field(7).(*array.Float32Builder).Append([]float32{0.1, -2, float32(math.Inf(1))}[rng.IntN(3)])
+		b.Field(8).(*array.TimestampBuilder).Append(arrow.Timestamp(1730050771000000 + int64(rng.IntN(3))))
 	}
 	rec := b.NewRecordBatch()
 	defer rec.Release()
 	data := pqWrite(t, pqWriteOpts{rowGroupRows: 1200, dictionary: true, props: []parquet.WriterProperty{
 		parquet.WithDictionaryPageSizeLimit(4 << 10), parquet.WithDataPageSize(1 << 10), parquet.WithBatchSize(100)}}, rec)
-	pqCheckEncodings(t, data, map[string]parquet.Encoding{"few": parquet.Encodings.RLEDict, "nonull": parquet.Encodings.RLEDict, "bad": parquet.Encodings.RLEDict})
+	pqCheckEncodings(t, data, map[string]parquet.Encoding{"few": parquet.Encodings.RLEDict, "nonull": parquet.Encodings.RLEDict, "bad": parquet.Encodings.RLEDict,
+		"i64": parquet.Encodings.RLEDict, "i32": parquet.Encodings.RLEDict, "f64": parquet.Encodings.RLEDict, "f32": parquet.Encodings.RLEDict,
+		"ts": parquet.Encodings.RLEDict})
 	pqCheckEncodings(t, data, map[string]parquet.Encoding{"fallback": parquet.Encodings.RLEDict})
 	pqCheckEncodings(t, data, map[string]parquet.Encoding{"fallback": parquet.Encodings.Plain})
 	for _, batchRows := range []int{0, 333, 7, 1200} {
@@ -576,16 +595,16 @@ func TestParquetDictionaryArrays(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if cells := pqCompareCells(t, fmt.Sprintf("batches of %d", batchRows), "without dictionaries", got, want); cells != 4*rows {
-			t.Fatalf("batches of %d: %d cells compared, want %d", batchRows, cells, 4*rows)
+		if cells := pqCompareCells(t, fmt.Sprintf("batches of %d", batchRows), "without dictionaries", got, want); cells != 9*rows {
+			t.Fatalf("batches of %d: %d cells compared, want %d", batchRows, cells, 9*rows)
 		}
-		// few and nonull are dictionary arrays in every batch, fallback in those of small batches
-		// before its chunk fell back, bad in none.
+		// few, nonull and the four numeric columns are dictionary arrays in every batch, fallback
+		// in those of small batches before its chunk fell back, bad and ts (a timestamp) in none.
 		batches := (rows + batchRows - 1) / max(batchRows, 1)
 		if batchRows == 0 || batchRows > 1200 {
 			batches = 3
 		}
-		lo, hi := 2*batches, 3*batches-1
+		lo, hi := 6*batches, 7*batches-1
 		if batchRows > 0 && batchRows < 1200 {
 			lo++
 		}

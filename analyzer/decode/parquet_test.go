@@ -79,11 +79,20 @@ func pqValues(t testing.TB, a arrow.Array) []any {
 		case *array.String:
 			out[i] = c.Value(i)
 		case *array.Dictionary: // ParquetFile.Dictionaries
-			d, ok := c.Dictionary().(*array.String)
-			if !ok || d.IsNull(c.GetValueIndex(i)) {
-				t.Fatalf("dictionary column of %s, or a null dictionary value", c.Dictionary().DataType())
+			j := c.GetValueIndex(i)
+			if c.Dictionary().IsNull(j) {
+				t.Fatalf("a null dictionary value")
 			}
-			out[i] = d.Value(c.GetValueIndex(i))
+			switch d := c.Dictionary().(type) {
+			case *array.String:
+				out[i] = d.Value(j)
+			case *array.Int64:
+				out[i] = d.Value(j)
+			case *array.Float64:
+				out[i] = d.Value(j)
+			default:
+				t.Fatalf("dictionary column of %s", d.DataType())
+			}
 		default:
 			t.Fatalf("output column is %T, want Int64, Float64, Boolean, String or a String dictionary", a)
 		}
@@ -130,7 +139,8 @@ func pqReadWith(t testing.TB, name string, data []byte, batchRows int, dicts boo
 		if dicts {
 			fields := slices.Clone(got.Fields())
 			for i, f := range fields {
-				if arrow.TypeEqual(f.Type, pqDictType) && sc.Field(i).Type.ID() == arrow.STRING {
+				if dt, ok := f.Type.(*arrow.DictionaryType); ok && arrow.TypeEqual(dt.IndexType, arrow.PrimitiveTypes.Int32) &&
+					arrow.TypeEqual(dt.ValueType, sc.Field(i).Type) {
 					fields[i].Type = sc.Field(i).Type
 					dictBatches++
 				}

@@ -25,13 +25,15 @@ type Values struct {
 	// little-endian int32): value i is Bytes[i*w:(i+1)*w].
 	Offsets []int32
 	Bytes   []byte
-	// Dict and Index hold BYTE_ARRAY values as indices into the column chunk's dictionary
-	// (ColumnReader.KeepDictionary): value i is Dict's value Index[i], every index checked, and
-	// Offsets and Bytes are empty. Dict is nil otherwise; a Values with Dict set is only appended
-	// to by the decoder of pages of that dictionary (others Expand it first).
-	Dict  *Values
-	Index []int32
-	Len   int // number of values
+	// Dict and Index hold BYTE_ARRAY, INT32, INT64, FLOAT or DOUBLE values as indices into the
+	// column chunk's dictionary (ColumnReader.KeepDictionary): value i is Dict's value Index[i],
+	// every index checked, and the slice of the type is empty. Dict is nil otherwise; a Values
+	// with Dict set is only appended to by the decoder of pages of that dictionary (others
+	// Expand it first).
+	Dict     *Values
+	Index    []int32
+	dictType Type
+	Len      int // number of values
 }
 
 // Reset empties v, keeping its storage.
@@ -47,10 +49,10 @@ func (v *Values) Expand() error {
 	if v.Dict == nil {
 		return nil
 	}
-	d := &dictDecoder{t: ByteArray, dict: v.Dict}
+	d := &dictDecoder{t: v.dictType, dict: v.Dict}
 	ix := v.Index
 	v.Dict, v.Index, v.Len = nil, ix[:0], 0
-	return d.decodeBytes(v, ix)
+	return d.gatherValues(v, ix)
 }
 
 // appendBytes appends one BYTE_ARRAY value.
@@ -129,7 +131,8 @@ func newValueDecoder(enc Encoding, t Type, width int, data []byte, dict *Values,
 		if len(data) == 0 {
 			return nil, errValuesTruncated
 		}
-		d := &dictDecoder{t: t, width: width, dict: dict, ix: ix, mem: mem, keep: keep && t == ByteArray}
+		keep = keep && (t == ByteArray || t == Int32 || t == Int64 || t == Float || t == Double)
+		d := &dictDecoder{t: t, width: width, dict: dict, ix: ix, mem: mem, keep: keep}
 		if err := d.idx.reset(data[1:], uint(data[0])); err != nil {
 			return nil, err
 		}
@@ -388,7 +391,7 @@ func (d *dictDecoder) decodeIndex(v *Values, n int) error {
 		v.Index = v.Index[:at]
 		return fmt.Errorf("dictionary index %d out of range (dictionary of %d values)", int32(top), d.dict.Len)
 	}
-	v.Dict = d.dict
+	v.Dict, v.dictType = d.dict, d.t
 	v.Len += n
 	return nil
 }
@@ -422,6 +425,12 @@ func (d *dictDecoder) decode(v *Values, n int) error {
 	if err := d.idx.int32s(ix); err != nil {
 		return err
 	}
+	return d.gatherValues(v, ix)
+}
+
+// gatherValues appends the dictionary's values of indices ix, checking every index.
+func (d *dictDecoder) gatherValues(v *Values, ix []int32) error {
+	n := len(ix)
 	var err error
 	switch d.t {
 	case Boolean:
