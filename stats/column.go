@@ -541,6 +541,14 @@ func (c *Column) addStrings(a *array.String) {
 	var mw [8 * memoBatch][4]uint64
 	kb, ke := 0, 0
 	for ; i < n; i++ {
+		if !useMemo && !numOn && c.catsOff && !tracking && useBlockKernels && n-i >= 8 {
+			// A text column of many distinct values (the memo given up, no counts): hashed
+			// eight at a time (stringBlocks), the last few values below.
+			i = c.stringBlocks(a, str, offs, base, &kinds, i)
+			if i == n {
+				break
+			}
+		}
 		if i < ke && useMemo {
 			// The run of values found at their first slot, in a loop of its own (memoHits);
 			// it stops where this loop has something to decide.
@@ -798,6 +806,79 @@ func (c *Column) setList(l []catEntry) {
 	c.list = out
 }
 
+// stringBlocks is addStrings' loop for a column that can only be String and counts no values
+// (value i of a is str[offs[i]-base : offs[i+1]-base]), from value i on, whole blocks of eight:
+// numBlocks hashes a batch of blocks (no casts); runs of values that are Strings by their first
+// byte go to stringRun, the others (nulls, longer than 16 bytes, maybe of another kind) value by
+// value. It returns the index after the last block.
+func (c *Column) stringBlocks(a *array.String, str string, offs []int32, base int32, kinds *dtype.Counts, i int) int {
+	const batch = 32 // as numberBlocks
+	var hs [8 * batch]uint64
+	var xv [8 * batch]float64
+	var masks [batch]uint32
+	var ws [batch][3][8]uint64
+	data := unsafe.StringData(str)
+	n := len(offs) - 1
+	nulls := a.NullN() != 0
+	for n-i >= 8 {
+		nb := min((n-i)/8, batch)
+		numBlocks(data, int(base), &offs[i], nb, &hs[0], &xv[0], &masks[0], &ws[0], false)
+		for j := 0; j < 8*nb; j++ {
+			limit := 8 * nb
+			if nulls {
+				limit = nextNull(a, i+j, i+limit) - i
+			}
+			run := stringRun(data, base, &offs[i], &hs[0], &masks[0], j, limit, &c.HLL)
+			kinds[dtype.String] += int64(run - j)
+			if j = run; j == 8*nb {
+				break
+			}
+			if nulls && a.IsNull(i+j) {
+				kinds[dtype.Unknown]++
+				continue
+			}
+			v := str[offs[i+j]-base : offs[i+j+1]-base]
+			kinds[dtype.Classify(v)]++
+			if masks[j>>3]>>(j&7)&1 != 0 { // longer than 16 bytes: not hashed by numBlocks
+				c.HLL.AddHash(hll.HashString(v))
+			} else {
+				c.HLL.AddPacked(hs[j])
+			}
+		}
+		i += 8 * nb
+	}
+	return i
+}
+
+// notString marks the bytes a value of another kind than String can start with (dtype.Classify:
+// a sign, a blank, a digit; "true", "false"); a value of at least one byte that starts with
+// another is a String.
+var notString = func() (t [256]bool) {
+	for _, b := range "+- 0123456789tf" {
+		t[b] = true
+	}
+	return t
+}()
+
+// stringRun adds the HyperLogLog updates hs[j], hs[j+1], … < end of a numBlocks batch (value j
+// spans offs[j] … offs[j+1] less base in data; masks as numBlocks sets them) to h while each
+// value is hashed (at most 16 bytes) and a String by its first byte, and returns where it
+// stopped. It takes pointers, not slices: with fewer values live, the loop runs in registers.
+func stringRun(data *byte, base int32, offs *int32, hs *uint64, masks *uint32, j, end int, h *hll.Sketch) int {
+	for ; j < end; j++ {
+		if *(*uint32)(unsafe.Add(unsafe.Pointer(masks), 4*(j>>3)))>>(j&7)&1 != 0 {
+			break // longer than 16 bytes
+		}
+		o := unsafe.Add(unsafe.Pointer(offs), 4*j)
+		s, e := *(*int32)(o), *(*int32)(unsafe.Add(o, 4))
+		if e == s || notString[*(*byte)(unsafe.Add(unsafe.Pointer(data), s-base))] {
+			break
+		}
+		h.AddPacked(*(*uint64)(unsafe.Add(unsafe.Pointer(hs), 8*j)))
+	}
+	return j
+}
+
 // numberBlocks is addStrings' numeric loop eight values at a time (value i of a is
 // str[offs[i]-base : offs[i+1]-base]): numBlocks casts and hashes a batch of blocks, then a
 // block of eight non-null plain values adds its kinds, numbers and hashes at once, and a block
@@ -821,7 +902,7 @@ func (c *Column) numberBlocks(a *array.String, str string, offs []int32, base in
 	i := 0
 	for n-i >= 8 {
 		nb := min((n-i)/8, batch)
-		numBlocks(data, int(base), &offs[i], nb, &hs[0], &xv[0], &masks[0], &ws[0])
+		numBlocks(data, int(base), &offs[i], nb, &hs[0], &xv[0], &masks[0], &ws[0], true)
 		if valid != nil {
 			for b := range masks[:nb] {
 				masks[b] &^= uint32(^validByte(valid, off+i+8*b)) << 8 // a null is not plain

@@ -147,9 +147,17 @@ func stringGens(r *rand.Rand) map[string]func(i int) string {
 		"drifting":       func(i int) string { return "d" + strconv.Itoa(i/2000*600+r.IntN(600)) },
 		"long high card": func(int) string { return "a-long-prefix-" + strconv.Itoa(r.IntN(4000)) },
 		"near cap":       func(int) string { return "n" + strconv.Itoa(r.IntN(1030)) },
-		"exactly cap":    func(i int) string { return "e" + strconv.Itoa(i%CategoryCap) },
-		"cap plus one":   func(i int) string { return "p" + strconv.Itoa(i%(CategoryCap+1)) },
-		"long at cap":    func(i int) string { return "a-long-prefix-" + strconv.Itoa(i%CategoryCap) },
+		// Past the cap, text, with now and then a value that is not a String by its first byte
+		// or has none (addStrings' text blocks, stringRun).
+		"over cap, odd": func(int) string {
+			if r.IntN(10) == 0 {
+				return []string{"", "true", "false", " 5", "+7", "-", "tx", "f", "5e3", "\xff", "0.5"}[r.IntN(11)]
+			}
+			return "k" + strconv.Itoa(r.IntN(5000))
+		},
+		"exactly cap":  func(i int) string { return "e" + strconv.Itoa(i%CategoryCap) },
+		"cap plus one": func(i int) string { return "p" + strconv.Itoa(i%(CategoryCap+1)) },
+		"long at cap":  func(i int) string { return "a-long-prefix-" + strconv.Itoa(i%CategoryCap) },
 	}
 }
 
@@ -309,16 +317,20 @@ func BenchmarkAddStrings(b *testing.B) {
 			size += len(*vals[i])
 		}
 		arr := stringArray(vals)
-		for _, path := range []string{"memo", "plain"} {
+		for _, path := range []string{"memo", "plain", "dropped"} {
 			b.Run(col.name+"/"+path, func(b *testing.B) {
 				b.SetBytes(int64(size))
 				b.ReportAllocs()
 				for b.Loop() {
 					c := NewColumn(col.name)
-					if path == "memo" {
+					switch path {
+					case "memo":
 						c.Add(arr)
-					} else {
+					case "plain":
 						c.addStringsPlain(arr)
+					case "dropped": // a chunk's column whose merged counts are dropped (SkipCounting)
+						c.DropCategories()
+						c.Add(arr)
 					}
 				}
 				b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds()/1e6, "Mvalues/s")

@@ -158,7 +158,7 @@ GLOBL numPrimes<>(SB), RODATA|NOPTR, $64
 	VPSRLQ     $32, R, R; \
 	VPADDQ     Z12, R, R
 
-// func numBlocks(data *byte, base int, offs *int32, nb int, hs *uint64, xs *float64, masks *uint32, ws *[3][8]uint64)
+// func numBlocks(data *byte, base int, offs *int32, nb int, hs *uint64, xs *float64, masks *uint32, ws *[3][8]uint64, cast bool)
 //
 // Eight values per block: value i is data[offs[i]-base : offs[i+1]-base], loaded into a 16-byte
 // lane under a length mask. The hash runs in the qword lanes of one register, each XXH64 step
@@ -179,7 +179,7 @@ GLOBL numPrimes<>(SB), RODATA|NOPTR, $64
 // the reorder buffer holds about one and a half, so the chains ran one after the other. The hash
 // loop's iterations are ~75 µops, several in flight at once (BENCHMARKS.md, "numBlocks in two
 // loops").
-TEXT ·numBlocks(SB), NOSPLIT, $64-64
+TEXT ·numBlocks(SB), NOSPLIT, $64-65
 	MOVQ  data+0(FP), SI
 	MOVQ  offs+16(FP), DI
 	MOVQ  nb+24(FP), CX
@@ -231,6 +231,9 @@ block:
 	VMOVDQU64  Z5, (R11)
 	VMOVDQU64  Z6, 64(R11)
 	VMOVDQU64  Z4, 128(R11)
+
+	CMPB       cast+64(FP), $0
+	JEQ        nocast                // hashes only (a text column): masks bits 0–7
 
 	// Cast. Byte masks of digits, points and minus signs as 16-bit words per value (X0 digits,
 	// X1 points, X3 minus), with X4 the value's bytes ((1 << len) - 1).
@@ -319,6 +322,8 @@ block:
 	SHLL       $16, R9
 	ORL        R8, R14
 	ORL        R9, R14
+
+nocast:
 	MOVL       R14, (AX)
 
 	ADDQ $32, DI

@@ -4,7 +4,7 @@ package stats
 
 var useBlockKernels = false // no assembly here; a variable so that tests can set it as on amd64
 
-func numBlocks(data *byte, base int, offs *int32, nb int, hs *uint64, xs *float64, masks *uint32, ws *[3][8]uint64) {
+func numBlocks(data *byte, base int, offs *int32, nb int, hs *uint64, xs *float64, masks *uint32, ws *[3][8]uint64, cast bool) {
 	panic("unreachable")
 }
 

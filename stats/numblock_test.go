@@ -80,7 +80,20 @@ func checkNumBlocks(t *testing.T, data []byte, base int, offs []int32, vals []st
 	hs := make([]uint64, 8*nb)
 	xs := make([]float64, 8*nb)
 	masks := make([]uint32, nb)
-	numBlocks(&data[0], base, &offs[0], nb, &hs[0], &xs[0], &masks[0], &make([][3][8]uint64, nb)[0])
+	numBlocks(&data[0], base, &offs[0], nb, &hs[0], &xs[0], &masks[0], &make([][3][8]uint64, nb)[0], true)
+	// Without the casts: the same hashes and long-value bits, no other bits.
+	hs2, masks2 := make([]uint64, 8*nb), make([]uint32, nb)
+	numBlocks(&data[0], base, &offs[0], nb, &hs2[0], &make([]float64, 8*nb)[0], &masks2[0], &make([][3][8]uint64, nb)[0], false)
+	for b := range masks {
+		if masks2[b] != masks[b]&0xff {
+			t.Errorf("block %d without casts: masks %#x, want %#x", b, masks2[b], masks[b]&0xff)
+		}
+		for j := 8 * b; j < 8*b+8; j++ {
+			if masks[b]>>(j%8)&1 == 0 && hs2[j] != hs[j] {
+				t.Errorf("%q without casts: packed hash %#x, want %#x", vals[j], hs2[j], hs[j])
+			}
+		}
+	}
 	for i, v := range vals[:8*nb] {
 		m, bit := masks[i/8], uint32(1)<<(i%8)
 		long, plain, frac := m&bit != 0, m>>8&bit != 0, m>>16&bit != 0
@@ -196,7 +209,7 @@ func BenchmarkNumBlocks(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		for i := 0; i < len(vals); i += 8 * batch {
-			numBlocks(&data[0], 0, &offs[i], batch, &hs[0], &xs[0], &masks[0], &ws[0])
+			numBlocks(&data[0], 0, &offs[i], batch, &hs[0], &xs[0], &masks[0], &ws[0], true)
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(vals)), "ns/value")
