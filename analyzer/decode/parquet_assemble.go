@@ -119,14 +119,17 @@ func (c *pqColumn) def(e int) int16 {
 	if c.batch.Def == nil {
 		return 0
 	}
-	return c.batch.Def[e]
+	if e < c.batch.Full { // levels at the maximum the reader did not write (Batch.Full)
+		return c.node.DefLevel
+	}
+	return c.batch.Def[e-c.batch.Full]
 }
 
 // entries is the number of level entries in the batch (rows for a column without levels).
 func (c *pqColumn) entries(rows int) int {
 	switch {
 	case c.batch.Def != nil:
-		return len(c.batch.Def)
+		return c.batch.Full + len(c.batch.Def)
 	case c.batch.Rep != nil:
 		return len(c.batch.Rep)
 	}
@@ -154,7 +157,7 @@ func (c *pqColumn) valuePositions() {
 // BYTE_ARRAY bytes from the previous batch's bytes. capRows (≥ rows) is the row capacity to
 // give storage sized by rows.
 func (c *pqColumn) startBatch(rows, capRows int) {
-	c.batch.Def, c.batch.Rep, c.batch.Defined = c.batch.Def[:0], c.batch.Rep[:0], 0
+	c.batch.Def, c.batch.Rep, c.batch.Defined, c.batch.Full = c.batch.Def[:0], c.batch.Rep[:0], 0, 0
 	if c.node.DefLevel == 0 {
 		c.batch.Def = nil
 	} else if cap(c.batch.Def) < rows {
@@ -400,7 +403,7 @@ func (a *pqAssembler) leafIndex(c *pqColumn, idx []int32, n int) ([]int32, int) 
 	vi := a.scratch(c.pool, n)
 	nulls := 0
 	for k, e := range idx[:n] {
-		if c.batch.Def[e] == maxDef {
+		if c.def(int(e)) == maxDef {
 			vi[k] = c.vpos[e]
 		} else {
 			vi[k] = -1

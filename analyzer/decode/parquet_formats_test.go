@@ -613,3 +613,45 @@ func TestParquetDictionaryArrays(t *testing.T) {
 		}
 	}
 }
+
+// TestParquetLevelsSkipped: definition levels at the maximum that the reader counts without
+// writing them (parquetfile.Batch.Full) — pages without nulls — followed in the same batch by
+// pages with nulls, in a top-level column and in a struct's fields, read cell by cell against
+// pqarrow at batch sizes that cut across both.
+func TestParquetLevelsSkipped(t *testing.T) {
+	st := arrow.StructOf(arrow.Field{Name: "x", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+		arrow.Field{Name: "y", Type: arrow.BinaryTypes.String, Nullable: true})
+	sc := arrow.NewSchema([]arrow.Field{
+		{Name: "v", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+		{Name: "s", Type: st, Nullable: true},
+	}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, sc)
+	defer b.Release()
+	rng := rand.New(rand.NewPCG(12, 12))
+	const rows = 3000
+	for i := range rows {
+		late := i%1000 >= 600 && rng.IntN(5) == 0 // nulls only in the last 400 rows of each 1,000
+		if late {
+			b.Field(0).AppendNull()
+		} else {
+			b.Field(0).(*array.Int64Builder).Append(int64(i))
+		}
+		sb := b.Field(1).(*array.StructBuilder)
+		if late && rng.IntN(2) == 0 {
+			sb.AppendNull()
+			continue
+		}
+		sb.Append(true)
+		if late && rng.IntN(2) == 0 {
+			sb.FieldBuilder(0).AppendNull()
+		} else {
+			sb.FieldBuilder(0).(*array.Int64Builder).Append(int64(-i))
+		}
+		sb.FieldBuilder(1).(*array.StringBuilder).Append(fmt.Sprint("y", i%7))
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	data := pqWrite(t, pqWriteOpts{rowGroupRows: 1500, dictionary: true, props: []parquet.WriterProperty{
+		parquet.WithDataPageSize(1 << 9), parquet.WithBatchSize(50)}}, rec)
+	pqCheckAgainstOracle(t, data, 0, 333, 7, 1000)
+}

@@ -52,12 +52,17 @@ type Batch struct {
 	// Defined counts the levels of Def at the column's maximum — the value slots — that
 	// ColumnReader.Read added for a column that is not repeated; whoever empties Def sets it to 0.
 	Defined int
+	// Full counts levels at the column's maximum that ColumnReader.Read did not write to Def (a
+	// column that is not repeated, while Def is empty: the levels of a column without nulls are
+	// one run of the maximum per page, and writing them cost more than their counting). The
+	// batch's levels are Full levels at the maximum, then Def's; a Full batch's Def is empty.
+	Full int
 	Values
 }
 
 // Reset empties b, keeping its storage.
 func (b *Batch) Reset() {
-	b.Def, b.Rep, b.Defined = b.Def[:0], b.Rep[:0], 0
+	b.Def, b.Rep, b.Defined, b.Full = b.Def[:0], b.Rep[:0], 0, 0
 	b.Values.Reset()
 }
 
@@ -67,6 +72,25 @@ type levelDecoder struct {
 	packed  bitPackedLevels
 	isRLE   bool
 	scratch [levelBlock]int32
+}
+
+// skipMax consumes the next n levels and reports true when they are all max and in one RLE run
+// already started or starting here; otherwise it consumes nothing (a run header read is kept).
+func (l *levelDecoder) skipMax(n int, max int16) (bool, error) {
+	if !l.isRLE {
+		return false, nil
+	}
+	d := &l.rle
+	if d.rleLeft == 0 && d.bitLeft == 0 {
+		if err := d.nextRun(); err != nil {
+			return false, err
+		}
+	}
+	if d.rleLeft >= uint64(n) && d.rleValue == int32(max) {
+		d.rleLeft -= uint64(n)
+		return true, nil
+	}
+	return false, nil
 }
 
 // read fills dst with the next len(dst) levels and returns how many are max.
@@ -188,11 +212,26 @@ func (c *ColumnReader) Read(n int, b *Batch) (int, error) {
 		k := min(n-rows, c.pageLeft)
 		m := k
 		if c.maxDef > 0 {
-			at := len(b.Def)
-			b.Def = grow(b.Def, k)
-			var err error
-			if m, err = c.def.read(b.Def[at:], c.maxDef); err != nil {
-				return rows, fmt.Errorf("definition levels: %w", err)
+			full, err := false, error(nil)
+			if len(b.Def) == 0 {
+				full, err = c.def.skipMax(k, c.maxDef)
+				if err != nil {
+					return rows, fmt.Errorf("definition levels: %w", err)
+				}
+			}
+			if full {
+				b.Full += k
+			} else {
+				if b.Full > 0 { // a level below the maximum: write the levels skipped so far
+					b.Def = grow(b.Def[:0], b.Full)
+					fill(b.Def, c.maxDef)
+					b.Full = 0
+				}
+				at := len(b.Def)
+				b.Def = grow(b.Def, k)
+				if m, err = c.def.read(b.Def[at:], c.maxDef); err != nil {
+					return rows, fmt.Errorf("definition levels: %w", err)
+				}
 			}
 			b.Defined += m
 		}
