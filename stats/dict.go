@@ -15,7 +15,9 @@ import (
 // dictionary-encoded string columns: a column chunk's batches share one dictionary, and each of
 // its values is classified, cast and hashed once (dictEntry), however many rows refer to it.
 
-// dictCache is what a column knows of the values of the dictionary it was given last.
+// dictCache is what a column knows of the values of the dictionary it was given last: 32 bytes
+// per dictionary value, so callers bound the dictionaries they hand over (the Parquet reader
+// expands dictionaries of more than 2^18 values).
 type dictCache struct {
 	// of is the dictionary's data. Arrow array data is immutable while referenced, and the
 	// cache's reference keeps any other data from taking its address, so identity is the key.

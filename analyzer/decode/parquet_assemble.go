@@ -73,9 +73,14 @@ func pqDictLeaf(f *pqField) bool {
 	return false
 }
 
+// pqDictMaxLen is the longest dictionary handed on as a dictionary array: the statistics keep
+// 32 bytes per dictionary value of a column (stats' dictCache), 8 MiB at this length; a longer
+// dictionary (a page format allows up to 256 MiB) is expanded instead. A variable for tests.
+var pqDictMaxLen = 1 << 18
+
 // dictionary returns the array of the dictionary d of leaf type dt (String for BYTE_ARRAY), or
-// nil when one of its values is not valid UTF-8 (the batch's values are then expanded and
-// converted as others are).
+// nil when it is longer than pqDictMaxLen or one of its values is not valid UTF-8 (the batch's
+// values are then expanded and converted as others are).
 func (c *pqColumn) dictionary(d *parquetfile.Values, dt arrow.DataType) arrow.Array {
 	if c.dictOf == d {
 		return c.dict
@@ -84,6 +89,9 @@ func (c *pqColumn) dictionary(d *parquetfile.Values, dt arrow.DataType) arrow.Ar
 		c.dict.Release()
 	}
 	c.dictOf, c.dict = d, nil
+	if d.Len > pqDictMaxLen {
+		return nil
+	}
 	var buffers []*memory.Buffer
 	switch c.node.Type {
 	case parquetfile.Int32:

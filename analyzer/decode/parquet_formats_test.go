@@ -612,6 +612,22 @@ func TestParquetDictionaryArrays(t *testing.T) {
 			t.Errorf("batches of %d: %d dictionary arrays in %d batches, want %d to %d", batchRows, dicts, batches, lo, hi)
 		}
 	}
+	// Dictionaries longer than pqDictMaxLen are expanded: with a limit of 3 values, only f32's
+	// (three values) stays a dictionary; nonull and i32 have four, bad's are not UTF-8.
+	defer func(n int) { pqDictMaxLen = n }(pqDictMaxLen)
+	pqDictMaxLen = 3
+	_, want, _, _, err := pqReadWith(t, "dict.parquet", data, 333, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, got, _, dicts, err := pqReadWith(t, "dict.parquet", data, 333, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pqCompareCells(t, "dictionaries of at most 3 values", "without dictionaries", got, want)
+	if dicts != 10 {
+		t.Errorf("dictionaries of at most 3 values: %d dictionary arrays in 10 batches, want 10 (f32's)", dicts)
+	}
 }
 
 // TestParquetLevelsSkipped: definition levels at the maximum that the reader counts without
