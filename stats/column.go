@@ -331,6 +331,7 @@ func (c *Column) trim() {
 	if c.num.sketch != nil {
 		c.num.sketch.Trim()
 	}
+	c.dict = nil // a dictionary array's cache: the profile waits, it is given no more arrays
 }
 
 // Add folds an Arrow array into the accumulator. String arrays are typed per value (contract §5.2);
@@ -1147,6 +1148,8 @@ func (c *Column) countCategory(v string, h uint64, n int64) {
 // Merge folds o, which covers rows after the ones c covers, into c. Merging in data order keeps the
 // KLL sketch bits reproducible (contract §5.5).
 func (c *Column) Merge(o *Column) {
+	// Dictionary caches describe arrays of one chunk; a merged profile is not given its arrays.
+	c.dict, o.dict = nil, nil
 	c.Kinds.Add(&o.Kinds)
 	c.HLL.Merge(&o.HLL)
 	c.num.merge(&o.num)

@@ -67,6 +67,8 @@ func sameColumn(a, b *Column) string {
 		return fmt.Sprintf("kinds %v vs %v", a.Kinds, b.Kinds)
 	case a.HLL != b.HLL:
 		return "hll registers differ"
+	case a.typed != b.typed:
+		return fmt.Sprintf("typed %v vs %v", a.typed, b.typed)
 	case a.catsOff != b.catsOff:
 		return fmt.Sprintf("catsOff %v vs %v", a.catsOff, b.catsOff)
 	case !maps.Equal(categoryMap(a), categoryMap(b)):

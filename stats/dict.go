@@ -96,8 +96,12 @@ func (c *Column) addDict(a *array.Dictionary) error {
 	if n == 0 {
 		return nil
 	}
+	idx := ixa.Int32Values()
+	if err := c.checkIndices(a, idx, vals.Len()); err != nil {
+		return err
+	}
 	d := c.dictFor(vals)
-	ents, idx := d.ents, ixa.Int32Values()
+	ents := d.ents
 	numOn := c.Kinds[dtype.String] == 0 && c.Kinds[dtype.Boolean] == 0
 	c.num.sizeHint = n
 	scratch, xs := scratchFloats(n)
@@ -121,10 +125,7 @@ func (c *Column) addDict(a *array.Dictionary) error {
 					break
 				}
 			}
-			ix := idx[i]
-			if uint32(ix) >= uint32(len(ents)) {
-				return &DictIndexError{Column: c.Name, Index: int(ix), Size: len(ents)}
-			}
+			ix := idx[i] // in range: checkIndices
 			e := &ents[ix]
 			if e.n == 0 {
 				if !e.seen {
@@ -181,11 +182,16 @@ func (c *Column) addDict(a *array.Dictionary) error {
 // (TestAddDictTypedMatchesTyped).
 func (c *Column) addDictTyped(a *array.Dictionary, ixa *array.Int32, vals arrow.Array, k dtype.Kind, value func(int) (float64, uint64)) error {
 	n := a.Len()
+	idx := ixa.Int32Values()
+	if err := c.checkIndices(a, idx, vals.Len()); err != nil {
+		return err
+	}
 	if n == 0 {
+		c.addTypedKinds(k, 0, 0) // as for an empty typed array
 		return nil
 	}
 	d := c.dictFor(vals)
-	ents, idx := d.ents, ixa.Int32Values()
+	ents := d.ents
 	c.num.sizeHint = n
 	scratch, xs := scratchFloats(n)
 	nulls, anyNull := 0, a.NullN() != 0
@@ -200,11 +206,7 @@ func (c *Column) addDictTyped(a *array.Dictionary, ixa *array.Int32, vals arrow.
 			end = nextNull(a, i, n)
 		}
 		for ; i < end; i++ {
-			ix := idx[i]
-			if uint32(ix) >= uint32(len(ents)) {
-				c.num.hold(xs, scratch)
-				return &DictIndexError{Column: c.Name, Index: int(ix), Size: len(ents)}
-			}
+			ix := idx[i] // in range: checkIndices
 			e := &ents[ix]
 			if !e.seen {
 				e.seen = true
@@ -225,6 +227,37 @@ func (c *Column) addDictTyped(a *array.Dictionary, ixa *array.Int32, vals arrow.
 	}
 	c.num.hold(xs, scratch)
 	c.addTypedKinds(k, n, nulls)
+	return nil
+}
+
+// checkIndices returns a DictIndexError for the first non-null index of a (values idx) outside a
+// dictionary of size values, before anything of the array is added: a failed Add leaves the
+// column as it was. One unsigned maximum per run between nulls (a negative index is above every
+// size); nulls may hold any index.
+func (c *Column) checkIndices(a *array.Dictionary, idx []int32, size int) error {
+	n, nulls := len(idx), a.NullN() != 0
+	for i := 0; i < n; {
+		end := n
+		if nulls {
+			if a.IsNull(i) {
+				i++
+				continue
+			}
+			end = nextNull(a, i, n)
+		}
+		var top uint32
+		for _, ix := range idx[i:end] {
+			top = max(top, uint32(ix))
+		}
+		if top >= uint32(size) {
+			for _, ix := range idx[i:end] {
+				if uint32(ix) >= uint32(size) {
+					return &DictIndexError{Column: c.Name, Index: int(ix), Size: size}
+				}
+			}
+		}
+		i = end
+	}
 	return nil
 }
 

@@ -168,14 +168,45 @@ func TestAddDictBadIndex(t *testing.T) {
 	vals := []*string{s("a"), s("b"), s("a")}
 	dict, entries, null := testDict(r, vals)
 	defer dict.Release()
-	for _, bad := range []int32{int32(dict.Len()), -1} {
-		arr := dictArray(r, dict, entries, null, vals)
-		arr.Indices().(*array.Int32).Int32Values()[1] = bad
-		err := NewColumn("c").Add(arr)
-		arr.Release()
-		var ie *DictIndexError
-		if !errors.As(err, &ie) || ie.Column != "c" || ie.Index != int(bad) {
-			t.Errorf("index %d: got %v, want a DictIndexError for column c", bad, err)
+	ints := array.NewInt64Builder(memory.DefaultAllocator)
+	for i := range dict.Len() { // as long as dict: the same indices are valid
+		ints.Append(int64(5 + i%3))
+	}
+	intDict := ints.NewArray()
+	ints.Release()
+	defer intDict.Release()
+	for _, typed := range []bool{false, true} {
+		for _, bad := range []int32{int32(dict.Len()), -1} {
+			var d arrow.Array = dict
+			if typed {
+				d = intDict
+			}
+			good := dictArray(r, dict, entries, null, vals)
+			indices := good.Indices()
+			arr := array.NewDictionaryArray(&arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: d.DataType()}, indices, d)
+			good.Release()
+			ix := arr.Indices().(*array.Int32).Int32Values()
+			want := slices.Clone(ix)
+			c, fresh := NewColumn("c"), NewColumn("c")
+			ix[1] = bad
+			err := c.Add(arr)
+			var ie *DictIndexError
+			if !errors.As(err, &ie) || ie.Column != "c" || ie.Index != int(bad) {
+				t.Errorf("typed %v, index %d: got %v, want a DictIndexError for column c", typed, bad, err)
+			}
+			// The failed Add left nothing behind: the same array, corrected, then gives the state
+			// of a column given only it.
+			copy(ix, want)
+			if err := c.Add(arr); err != nil {
+				t.Fatal(err)
+			}
+			if err := fresh.Add(arr); err != nil {
+				t.Fatal(err)
+			}
+			arr.Release()
+			if d := sameColumn(c, fresh); d != "" {
+				t.Errorf("typed %v, index %d: after the failed Add: %s", typed, bad, d)
+			}
 		}
 	}
 }

@@ -78,7 +78,8 @@ func pqDictLeaf(f *pqField) bool {
 // dictionary (a page format allows up to 256 MiB) is expanded instead. A variable for tests.
 var pqDictMaxLen = 1 << 18
 
-// dictionary returns the array of the dictionary d of leaf type dt (String for BYTE_ARRAY), or
+// dictionary returns the array of the dictionary d of leaf type dt (String for BYTE_ARRAY, Int64
+// and Float64 for INT32 and FLOAT), or
 // nil when it is longer than pqDictMaxLen or one of its values is not valid UTF-8 (the batch's
 // values are then expanded and converted as others are).
 func (c *pqColumn) dictionary(d *parquetfile.Values, dt arrow.DataType) arrow.Array {
@@ -92,14 +93,25 @@ func (c *pqColumn) dictionary(d *parquetfile.Values, dt arrow.DataType) arrow.Ar
 	if d.Len > pqDictMaxLen {
 		return nil
 	}
+	// INT32 and FLOAT dictionaries are widened here, once per chunk, to what the normalisation
+	// makes of them (Int64, Float64): widened per batch, each batch's dictionary would be a new
+	// array, and the statistics' cache of its values (keyed by the array) would miss every time.
 	var buffers []*memory.Buffer
 	switch c.node.Type {
 	case parquetfile.Int32:
-		buffers = []*memory.Buffer{nil, memory.NewBufferBytes(pqBytes(d.Int32[:d.Len]))}
+		wide := make([]int64, d.Len)
+		for i, v := range d.Int32[:d.Len] {
+			wide[i] = int64(v)
+		}
+		dt, buffers = arrow.PrimitiveTypes.Int64, []*memory.Buffer{nil, memory.NewBufferBytes(pqBytes(wide))}
 	case parquetfile.Int64:
 		buffers = []*memory.Buffer{nil, memory.NewBufferBytes(pqBytes(d.Int64[:d.Len]))}
 	case parquetfile.Float:
-		buffers = []*memory.Buffer{nil, memory.NewBufferBytes(pqBytes(d.Float[:d.Len]))}
+		wide := make([]float64, d.Len)
+		for i, v := range d.Float[:d.Len] {
+			wide[i] = float64(v)
+		}
+		dt, buffers = arrow.PrimitiveTypes.Float64, []*memory.Buffer{nil, memory.NewBufferBytes(pqBytes(wide))}
 	case parquetfile.Double:
 		buffers = []*memory.Buffer{nil, memory.NewBufferBytes(pqBytes(d.Double[:d.Len]))}
 	default:

@@ -612,6 +612,33 @@ func TestParquetDictionaryArrays(t *testing.T) {
 			t.Errorf("batches of %d: %d dictionary arrays in %d batches, want %d to %d", batchRows, dicts, batches, lo, hi)
 		}
 	}
+	// A chunk's batches share one dictionary array, widened ones included (the statistics'
+	// cache of a dictionary's values is keyed by it): one per column chunk.
+	pf, err := OpenParquet("dict.parquet", bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pf.Dictionaries = true
+	seen := map[string]map[arrow.ArrayData]bool{}
+	err = pf.ReadGroups(bytes.NewReader(data), 333, nil, nil, nil, func(_ int, rec arrow.RecordBatch) error {
+		for i, f := range rec.Schema().Fields() {
+			if d, ok := rec.Column(i).(*array.Dictionary); ok {
+				if seen[f.Name] == nil {
+					seen[f.Name] = map[arrow.ArrayData]bool{}
+				}
+				seen[f.Name][d.Dictionary().Data()] = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"few", "nonull", "i64", "i32", "f64", "f32"} {
+		if len(seen[name]) != 3 {
+			t.Errorf("column %s: %d dictionary arrays over 3 row groups, want 3", name, len(seen[name]))
+		}
+	}
 	// Dictionaries longer than pqDictMaxLen are expanded: with a limit of 3 values, only f32's
 	// (three values) stays a dictionary; nonull and i32 have four, bad's are not UTF-8.
 	defer func(n int) { pqDictMaxLen = n }(pqDictMaxLen)
