@@ -767,11 +767,7 @@ func (c *Column) listCounts(a *array.String, memo *memoTable, counts *countTable
 	l := make([]catEntry, 0, memo.used+counts.used)
 	for i := range memo.slots {
 		if e := &memo.slots[i]; e.n != 0 {
-			v := a.Value(int(e.first))
-			if len(c.trackSet) != 0 {
-				c.track(v, e.n)
-			}
-			l = append(l, catEntry{e.h, category{v, e.n}})
+			l = c.listed(l, a.Value(int(e.first)), e.h, e.n)
 		}
 	}
 	for i := range counts.slots {
@@ -782,6 +778,15 @@ func (c *Column) listCounts(a *array.String, memo *memoTable, counts *countTable
 	// A short value may be in both tables (counted in the memo until it was abandoned, then by
 	// hash).
 	c.setList(l)
+}
+
+// listed appends v (XXH64 h, n occurrences) to l, the first counts of the column being built,
+// and counts it in the tracked values as countN would.
+func (c *Column) listed(l []catEntry, v string, h uint64, n int64) []catEntry {
+	if len(c.trackSet) != 0 {
+		c.track(v, n)
+	}
+	return append(l, catEntry{h, category{v, n}})
 }
 
 // setList stores the counts l, in any order and a value possibly more than once, as the column's
@@ -815,7 +820,6 @@ func (c *Column) setList(l []catEntry) {
 func (c *Column) stringBlocks(a *array.String, str string, offs []int32, base int32, kinds *dtype.Counts, i int) int {
 	const batch = 32 // as numberBlocks
 	var hs [8 * batch]uint64
-	var xv [8 * batch]float64
 	var masks [batch]uint32
 	var ws [batch][3][8]uint64
 	data := unsafe.StringData(str)
@@ -823,7 +827,7 @@ func (c *Column) stringBlocks(a *array.String, str string, offs []int32, base in
 	nulls := a.NullN() != 0
 	for n-i >= 8 {
 		nb := min((n-i)/8, batch)
-		numBlocks(data, int(base), &offs[i], nb, &hs[0], &xv[0], &masks[0], &ws[0], false)
+		numBlocks(data, int(base), &offs[i], nb, &hs[0], nil, &masks[0], &ws[0], false)
 		for j := 0; j < 8*nb; j++ {
 			limit := 8 * nb
 			if nulls {

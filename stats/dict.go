@@ -120,7 +120,7 @@ func (c *Column) addDict(a *array.Dictionary) error {
 		for i < end {
 			if !numOn {
 				// Repeats of values already referred to, in a loop of their own.
-				i += countRefs(unsafe.SliceData(ents), len(ents), unsafe.SliceData(idx[i:end]), end-i)
+				i += countRefs(unsafe.SliceData(ents), unsafe.SliceData(idx[i:end]), end-i)
 				if i == end {
 					break
 				}
@@ -154,11 +154,7 @@ func (c *Column) addDict(a *array.Dictionary) error {
 		l := make([]catEntry, 0, len(d.touched))
 		for _, ix := range d.touched {
 			if e := &ents[ix]; e.k != dtype.Unknown {
-				v := vals.Value(int(ix))
-				if len(c.trackSet) != 0 {
-					c.track(v, e.n)
-				}
-				l = append(l, catEntry{e.h, category{v, e.n}})
+				l = c.listed(l, vals.Value(int(ix)), e.h, e.n)
 			}
 		}
 		c.setList(l)
@@ -274,15 +270,12 @@ func (c *Column) classifyEntry(e *dictEntry, vals *array.String, i int) {
 	c.HLL.AddHash(e.h)
 }
 
-// countRefs adds one to the entries of the indices idx[0], idx[1], … (of m) while they are in
-// range and already referred to (n > 0), and returns how many it added. It takes pointers, not
-// slices: with fewer values live, the loop runs in registers.
-func countRefs(ents *dictEntry, size int, idx *int32, m int) int {
+// countRefs adds one to the entries of the indices idx[0], idx[1], … (of m, in range:
+// checkIndices) while they are already referred to (n > 0), and returns how many it added. It
+// takes pointers, not slices: with fewer values live, the loop runs in registers.
+func countRefs(ents *dictEntry, idx *int32, m int) int {
 	for j := range m {
 		ix := *(*int32)(unsafe.Add(unsafe.Pointer(idx), 4*j))
-		if uint32(ix) >= uint32(size) {
-			return j
-		}
 		e := (*dictEntry)(unsafe.Add(unsafe.Pointer(ents), uintptr(ix)*unsafe.Sizeof(dictEntry{})))
 		if e.n == 0 {
 			return j

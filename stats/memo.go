@@ -21,7 +21,7 @@ const (
 	// than 3/4 of them were distinct (after 4·memoProbe values: more than half).
 	memoProbe = 256
 	// memoBatch is the number of blocks of eight values addStrings has memoWords key at a time
-	// (3 KiB on the stack).
+	// (a 32-byte record per value: 4 KiB on the stack).
 	memoBatch = 16
 
 	minSlots = 64

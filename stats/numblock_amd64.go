@@ -15,7 +15,7 @@ var useBlockKernels = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAV
 // numBlocks casts and hashes nb blocks of eight values of a string array: value i is
 // data[offs[i]-base : offs[i+1]-base], i < 8·nb. For every value of at most 16 bytes hs[i] is
 // hll.Pack(hll.HashString(v)), its HyperLogLog update (hll.Sketch.AddPacked); for every plain value (-?[0-9]+(\.[0-9]+)?, at most 15 bytes besides
-// the point) xs[i] is the number dtype.Parse returns, if cast is set (masks then has bits 0–7 only). ws is scratch for nb blocks. masks[b] describes block b: bits 0–7 its
+// the point) xs[i] is the number dtype.Parse returns, if cast is set (without it masks has bits 0–7 only and xs, not written, may be nil). ws is scratch for nb blocks. masks[b] describes block b: bits 0–7 its
 // values longer than 16 bytes (hash not computed), 8–15 its plain values, 16–23 its plain values
 // with a point (Fractional; the others Integral). Other values' xs are unspecified.
 //

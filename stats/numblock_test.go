@@ -83,7 +83,7 @@ func checkNumBlocks(t *testing.T, data []byte, base int, offs []int32, vals []st
 	numBlocks(&data[0], base, &offs[0], nb, &hs[0], &xs[0], &masks[0], &make([][3][8]uint64, nb)[0], true)
 	// Without the casts: the same hashes and long-value bits, no other bits.
 	hs2, masks2 := make([]uint64, 8*nb), make([]uint32, nb)
-	numBlocks(&data[0], base, &offs[0], nb, &hs2[0], &make([]float64, 8*nb)[0], &masks2[0], &make([][3][8]uint64, nb)[0], false)
+	numBlocks(&data[0], base, &offs[0], nb, &hs2[0], nil, &masks2[0], &make([][3][8]uint64, nb)[0], false)
 	for b := range masks {
 		if masks2[b] != masks[b]&0xff {
 			t.Errorf("block %d without casts: masks %#x, want %#x", b, masks2[b], masks[b]&0xff)

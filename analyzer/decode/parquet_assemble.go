@@ -498,7 +498,8 @@ func (a *pqAssembler) leaf(f *pqField, idx [][]int32, n int) (arrow.Array, error
 	}
 	dt := f.typ
 	if v.Dict != nil {
-		if d := c.dictionary(v.Dict, dt); d != nil && pqDictLeaf(f) {
+		// Dict is only set for pqDictLeaf columns (ReadGroups sets KeepDictionary for them).
+		if d := c.dictionary(v.Dict, dt); d != nil {
 			ix, bitmap := pqGather(c, v.Index, vi, n, nulls)
 			idata := array.NewData(arrow.PrimitiveTypes.Int32, n, []*memory.Buffer{pqBuf(bitmap, nulls), c.buffer(pqBytes(ix))}, nil, nulls, 0)
 			defer idata.Release()

@@ -228,7 +228,7 @@ func (c *pqConv) leaf(a arrow.Array, dst arrow.DataType) (arrow.Array, error) {
 func (c *pqConv) int64s(a arrow.Array) (arrow.Array, error) {
 	switch src := a.(type) {
 	case *array.Dictionary:
-		return c.dictOf(src, (*pqConv).int64s)
+		return c.dictOf(src, arrow.INT64)
 	case *array.Int64:
 		if c.mask == nil {
 			a.Retain()
@@ -258,24 +258,15 @@ func (c *pqConv) int64s(a arrow.Array) (arrow.Array, error) {
 	return nil, fmt.Errorf("column %s: internal: %s is not an integer type", c.column, a.DataType())
 }
 
-// dictOf normalises a dictionary array of a top-level column (ParquetFile.Dictionaries): its
-// dictionary's values converted by conv, over the same indices (the array itself when conv
-// keeps them).
-func (c *pqConv) dictOf(src *array.Dictionary, conv func(*pqConv, arrow.Array) (arrow.Array, error)) (arrow.Array, error) {
-	if c.mask != nil {
-		return nil, fmt.Errorf("column %s: internal: a dictionary array under a struct", c.column)
+// dictOf passes on a dictionary array of a top-level column (ParquetFile.Dictionaries), whose
+// dictionary the reader built already normalised (pqColumn.dictionary: String, Int64 or Float64
+// values, INT32 and FLOAT widened once per chunk), when its values are of type want.
+func (c *pqConv) dictOf(src *array.Dictionary, want arrow.Type) (arrow.Array, error) {
+	if c.mask != nil || src.Dictionary().DataType().ID() != want {
+		return nil, fmt.Errorf("column %s: internal: a dictionary of %s under a struct or where %s is wanted", c.column, src.Dictionary().DataType(), want)
 	}
-	d, err := conv(&pqConv{mem: c.mem, column: c.column}, src.Dictionary())
-	if err != nil {
-		return nil, err
-	}
-	defer d.Release()
-	if d == src.Dictionary() {
-		src.Retain()
-		return src, nil
-	}
-	typ := &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: d.DataType()}
-	return array.NewDictionaryArray(typ, src.Indices(), d), nil
+	src.Retain()
+	return src, nil
 }
 
 // pqWiden copies integer values into a new Int64 array; rows that are null (in a or the
@@ -305,7 +296,7 @@ func (c *pqConv) float64s(a arrow.Array) (arrow.Array, error) {
 	var get func(i int) float64
 	switch src := a.(type) {
 	case *array.Dictionary:
-		return c.dictOf(src, (*pqConv).float64s)
+		return c.dictOf(src, arrow.FLOAT64)
 	case *array.Float64:
 		if c.mask == nil {
 			a.Retain()
@@ -337,9 +328,8 @@ func (c *pqConv) float64s(a arrow.Array) (arrow.Array, error) {
 func (c *pqConv) strings(a arrow.Array) (arrow.Array, error) {
 	if c.mask == nil {
 		switch src := a.(type) {
-		case *array.Dictionary: // from pqDictionary: valid UTF-8 String values
-			a.Retain()
-			return a, nil
+		case *array.Dictionary:
+			return c.dictOf(src, arrow.STRING) // valid UTF-8 String values: pqColumn.dictionary
 		case *array.String:
 			if utf8.Valid(pqUsedBytes(src.ValueOffsets(), src.ValueBytes())) {
 				a.Retain()
@@ -385,12 +375,6 @@ func (c *pqConv) textFn(a arrow.Array) (func(dst []byte, i int) []byte, error) {
 	switch src := a.(type) {
 	case *array.Null:
 		return func(dst []byte, _ int) []byte { return dst }, nil
-	case *array.Dictionary:
-		text, err := c.textFn(src.Dictionary())
-		if err != nil {
-			return nil, err
-		}
-		return func(dst []byte, i int) []byte { return text(dst, src.GetValueIndex(i)) }, nil
 	case *array.String:
 		offs, data := src.ValueOffsets(), src.ValueBytes()
 		return func(dst []byte, i int) []byte { return pqAppendUTF8(dst, data[offs[i]:offs[i+1]]) }, nil

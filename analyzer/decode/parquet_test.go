@@ -69,35 +69,36 @@ func pqValues(t testing.TB, a arrow.Array) []any {
 		if a.IsNull(i) {
 			continue
 		}
-		switch c := a.(type) {
-		case *array.Int64:
-			out[i] = c.Value(i)
-		case *array.Float64:
-			out[i] = c.Value(i)
-		case *array.Boolean:
-			out[i] = c.Value(i)
-		case *array.String:
-			out[i] = c.Value(i)
-		case *array.Dictionary: // ParquetFile.Dictionaries
+		if c, ok := a.(*array.Dictionary); ok { // ParquetFile.Dictionaries
 			j := c.GetValueIndex(i)
 			if c.Dictionary().IsNull(j) {
 				t.Fatalf("a null dictionary value")
 			}
-			switch d := c.Dictionary().(type) {
-			case *array.String:
-				out[i] = d.Value(j)
-			case *array.Int64:
-				out[i] = d.Value(j)
-			case *array.Float64:
-				out[i] = d.Value(j)
-			default:
-				t.Fatalf("dictionary column of %s", d.DataType())
+			if _, ok := c.Dictionary().(*array.Boolean); !ok { // no Boolean dictionaries: fail below
+				out[i] = pqCell(t, c.Dictionary(), j)
+				continue
 			}
-		default:
-			t.Fatalf("output column is %T, want Int64, Float64, Boolean, String or a String dictionary", a)
 		}
+		out[i] = pqCell(t, a, i)
 	}
 	return out
+}
+
+// pqCell is the value of a's non-null cell i as a Go value.
+func pqCell(t testing.TB, a arrow.Array, i int) any {
+	t.Helper()
+	switch c := a.(type) {
+	case *array.Int64:
+		return c.Value(i)
+	case *array.Float64:
+		return c.Value(i)
+	case *array.Boolean:
+		return c.Value(i)
+	case *array.String:
+		return c.Value(i)
+	}
+	t.Fatalf("output column is %T, want Int64, Float64, Boolean, String or a dictionary of String, Int64 or Float64", a)
+	return nil
 }
 
 // pqSame compares cell values; floats by bits, so -0 differs from 0, except that any NaN equals
