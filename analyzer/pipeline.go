@@ -448,13 +448,15 @@ func (p *producer) csv(pc piece) error {
 	}
 	names := p.columns
 	return p.chunks(sp, func(c decode.Chunk) (chunkResult, error) {
-		rec, err := decode.ParseCSV(c, names, p.pool)
-		c.Release() // the batch holds copies of the chunk's bytes
+		// Batch by batch into one profile: the same statistics as one batch of the whole chunk.
+		prof := p.newProfile()
+		prof.Declare(names)
+		err := decode.ParseCSVBatches(c, names, p.pool, prof.Add)
+		c.Release() // the batches hold copies of the chunk's bytes
 		if err != nil {
 			return chunkResult{}, err
 		}
-		defer rec.Release()
-		return p.profileRecords(names, rec)
+		return chunkResult{profile: prof}, nil
 	})
 }
 

@@ -11,6 +11,59 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
+// pieceBytes is about how much of a plain chunk one batch of ParseCSVBatches holds: small enough
+// that the batch's bytes, its separator positions and its columns stay in a core's L2 cache (1.25
+// MiB on the machines of BENCHMARKS.md) from the separator scan through the column fill to the
+// statistics that read the columns; a whole 4 MiB chunk went through each of those steps from L3
+// (BENCHMARKS.md, "Batches of a quarter MiB").
+const pieceBytes = 256 << 10
+
+// pieceRows is the fewest lines a batch of ParseCSVBatches holds (the last of a chunk aside, if the
+// chunk is shorter): every batch costs each column a few microseconds, which on wide data (1,000
+// columns, 7 KB lines) would outweigh what the cache saves.
+const pieceRows = 1024
+
+// piece is where a batch of ParseCSVBatches ends in its chunk: the offset just past its last line
+// break, and the line breaks and records of the chunk up to there.
+type piece struct {
+	end     int
+	lines   int
+	records int64
+}
+
+// ParseCSVBatches parses c as ParseCSV does and hands fn the same rows in order, in one or more
+// record batches: a chunk the splitter saw without quotes or carriage returns is parsed in runs of
+// whole lines of about 256 KiB (pieceBytes), each into a batch of its own. fn must not keep a batch
+// (it is released when fn returns). Errors are ParseCSV's, numbered in the file as ParseCSV numbers
+// them, and fn's, returned as they are; the batches before an error have been handed to fn.
+func ParseCSVBatches(c Chunk, names []string, mem memory.Allocator, fn func(arrow.RecordBatch) error) error {
+	if len(c.pieces) == 0 {
+		rec, err := ParseCSV(c, names, mem)
+		if err != nil {
+			return err
+		}
+		defer rec.Release()
+		return fn(rec)
+	}
+	start, lines, records := 0, 0, int64(0)
+	for _, p := range c.pieces {
+		pc := Chunk{File: c.File, Index: c.Index, Data: c.Data[start:p.end:p.end],
+			FirstLine: c.FirstLine + int64(lines), FirstRecord: c.FirstRecord + records,
+			lines: p.lines - lines + 1, plain: c.plain}
+		rec, err := ParseCSV(pc, names, mem)
+		if err != nil {
+			return err
+		}
+		err = fn(rec)
+		rec.Release()
+		if err != nil {
+			return err
+		}
+		start, lines, records = p.end, p.lines, p.records
+	}
+	return nil
+}
+
 // ParseCSV parses one chunk into a record batch with one nullable string column
 // (arrow.BinaryTypes.String) per name, in the order given. The dialect is described in the package
 // documentation. It returns arrow.RecordBatch (arrow-go v18.8's name; arrow.Record is its deprecated

@@ -165,8 +165,11 @@ type Chunk struct {
 	// carriage return: ParseCSV may take the fast path without searching Data for them again.
 	// Unset says nothing (a final record without a line break, a hand-made chunk).
 	plain bool
-	buf   []byte // the pooled allocation Data lies in (nil: not pooled)
-	pool  *Pool
+	// pieces cut a plain chunk into runs of about pieceBytes of whole lines, where the splitter's
+	// bulk scans stopped (ParseCSVBatches); nil for one piece, or a chunk that is not plain.
+	pieces []piece
+	buf    []byte // the pooled allocation Data lies in (nil: not pooled)
+	pool   *Pool
 }
 
 // Release gives the chunk's buffer back to the Pool its splitter drew it from (CSVOptions.Pool), for

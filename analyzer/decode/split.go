@@ -173,6 +173,7 @@ func (s *splitter) next() (Chunk, error) {
 	// between bulk runs are counted at once, not record by record. plain stays set while every
 	// byte of the chunk went through bulk without a carriage return (Chunk.plain).
 	nl, counted, plain := 0, 0, s.plainCSV
+	var pieces []piece
 	for !done && s.record == rec0 && err == nil {
 		limit := ((s.off+int64(pos))/s.size + 1) * s.size // records starting before limit belong here
 		if s.end > 0 {
@@ -185,10 +186,19 @@ func (s *splitter) next() (Chunk, error) {
 		for s.off+int64(pos) < limit {
 			if s.plainCSV {
 				p0 := pos
-				if n, cr, ok := s.bulk(&pos, int(limit-s.off)); ok {
+				// While the chunk is plain, bulk runs stop after about pieceBytes: where they stop
+				// is where ParseCSVBatches cuts its batches.
+				lim := limit
+				if plain {
+					lim = min(limit, s.off+int64(pos)+pieceBytes)
+				}
+				if n, cr, ok := s.bulk(&pos, int(lim-s.off)); ok {
 					nl += bytes.Count(s.buf[counted:p0], []byte{'\n'}) + n
 					counted = pos
 					plain = plain && !cr
+					if plain {
+						pieces = addPiece(pieces, piece{end: pos, lines: nl, records: s.record - rec0}, false)
+					}
 					continue
 				}
 			}
@@ -212,6 +222,11 @@ func (s *splitter) next() (Chunk, error) {
 		c.Data = s.buf[:pos:pos]
 		nl += bytes.Count(s.buf[counted:pos], []byte{'\n'})
 		c.lines, c.plain = nl+1, plain
+		if plain {
+			if pieces = addPiece(pieces, piece{end: pos, lines: nl, records: s.record - rec0}, true); len(pieces) > 1 {
+				c.pieces = pieces
+			}
+		}
 		s.line += int64(nl)
 		s.off += int64(pos)
 		// Hand the consumed bytes to the chunk and keep the tail in a fresh buffer.
@@ -227,6 +242,28 @@ func (s *splitter) next() (Chunk, error) {
 	}
 	s.err = err
 	return Chunk{}, err
+}
+
+// addPiece records p, the end of a bulk run of a plain chunk, as the end of a piece (a batch of
+// ParseCSVBatches) if the piece then holds at least pieceRows lines; a batch of a few rows of wide
+// data would cost more per column than the cache saves. With last (p is the chunk's end) a
+// shorter last piece joins the one before.
+func addPiece(pieces []piece, p piece, last bool) []piece {
+	prev := piece{}
+	if n := len(pieces); n > 0 {
+		prev = pieces[n-1]
+		if p.end == prev.end {
+			return pieces
+		}
+		if last && p.lines-prev.lines < pieceRows {
+			pieces[n-1] = p
+			return pieces
+		}
+	}
+	if last || p.lines-prev.lines >= pieceRows {
+		pieces = append(pieces, p)
+	}
+	return pieces
 }
 
 // bulk is the CSV splitter's fast path. Lines holding no quote are whole records, so it advances
