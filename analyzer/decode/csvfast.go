@@ -207,7 +207,7 @@ func fillColumn(col *strCol, d []byte, seps []int32, ncol, c, r0, rs, r1 int) {
 				at += e - s
 			}
 		}
-		dn = fillSafe(unsafe.SliceData(d), unsafe.SliceData(data), &seps[j], &offs[r0+1], ncol, rs-r0, dn)
+		dn = fillRows(unsafe.SliceData(d), unsafe.SliceData(data), &seps[j], &offs[r0+1], ncol, rs-r0, dn)
 		j += (rs - r0) * ncol
 	}
 	for r := rs; r < r1; r++ {

@@ -51,3 +51,19 @@ func colSumsAVX512(m *int32, vecs int, acc *int64, period int)
 //
 //go:noescape
 func linesAVX512(b *byte, blocks int, prevLF, prevCR uint64) (lines, blank int, crs, quotes, lastLF, lastCR uint64)
+
+// useFillAsm selects fillRowsAsm for the CSV fill's safe rows; tests turn it off to run fillSafe.
+var useFillAsm = true
+
+// fillRowsAsm is fillSafe in assembly (fill_amd64.s), with the same arguments and result.
+//
+//go:noescape
+func fillRowsAsm(src, data *byte, seps, offs *int32, ncol, m, dn int) int
+
+// fillRows is fillSafe, in assembly unless a test turned useFillAsm off.
+func fillRows(src, data *byte, seps, offs *int32, ncol, m, dn int) int {
+	if useFillAsm {
+		return fillRowsAsm(src, data, seps, offs, ncol, m, dn)
+	}
+	return fillSafe(src, data, seps, offs, ncol, m, dn)
+}

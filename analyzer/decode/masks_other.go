@@ -21,3 +21,11 @@ func colSumsAVX512(m *int32, vecs int, acc *int64, period int) { panic("unreacha
 func linesAVX512(b *byte, blocks int, prevLF, prevCR uint64) (lines, blank int, crs, quotes, lastLF, lastCR uint64) {
 	panic("unreachable")
 }
+
+// useFillAsm is false: fillRows is fillSafe here.
+var useFillAsm = false
+
+// fillRows is fillSafe (no assembly here).
+func fillRows(src, data *byte, seps, offs *int32, ncol, m, dn int) int {
+	return fillSafe(src, data, seps, offs, ncol, m, dn)
+}
