@@ -207,6 +207,19 @@ func (p *Profile) Trim() {
 	}
 }
 
+// Release gives the buffers of p's KLL sketches to the sketches of later profiles
+// (kll.Sketch.Release), for a profile merged into another and then dropped: the analyzer's chunk
+// profiles. p must not be used afterwards.
+func (p *Profile) Release() {
+	for _, c := range p.cols {
+		if c.num.sketch != nil {
+			c.num.sketch.Release()
+			c.num.sketch = nil
+		}
+	}
+	p.cols, p.index = nil, nil
+}
+
 // Feature is the finished statistics of one column, as statistics.json reports it.
 type Feature struct {
 	Name string

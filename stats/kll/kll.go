@@ -75,14 +75,48 @@ func NewWithParams(k int, c float64) *Sketch {
 // NewReserved is New with room on level 0 for n updates (see Reserve), in one allocation.
 func NewReserved(n int) *Sketch { return newSketch(DefaultK, DefaultC, n) }
 
-// newSketch returns an empty sketch with room on level 0 for n updates, up to level0Room.
+// newSketch returns an empty sketch with room on level 0 for n updates, up to level0Room: a
+// released one (Release) if there is one of the same parameters, else a new one.
 func newSketch(k int, c float64, n int) *Sketch {
+	if k == DefaultK && c == DefaultC {
+		if s, ok := released.Get().(*Sketch); ok {
+			s.reuse(n)
+			return s
+		}
+	}
 	s := &Sketch{k: k, c: c}
 	s.levels = s.level1[:0]
 	s.caps = s.caps1[:0]
 	s.expand()
 	s.levels[0].buf = make([]float64, 0, min(n, s.level0Room()))
 	return s
+}
+
+// reuse empties s (of the default parameters) into the sketch newSketch(DefaultK, DefaultC, n)
+// returns: every level keeps its buffer, emptied, for expand to hand out again.
+func (s *Sketch) reuse(n int) {
+	for i := range s.levels {
+		s.levels[i] = level{buf: s.levels[i].buf[:0]}
+	}
+	s.levels, s.caps, s.totalCap, s.actual = s.levels[:0], s.caps[:0], 0, 0
+	s.expand()
+	if want := min(n, s.level0Room()); cap(s.levels[0].buf) < want {
+		s.levels[0].buf = make([]float64, 0, want)
+	}
+}
+
+// released holds sketches given back by Release, with their level buffers: the analyzer makes a
+// sketch per numeric column per 4 MiB chunk and merges it into its unit's, and growing each new
+// one's levels was most of the job's allocation (~300 MB of ~400 MB per GB of CSV,
+// BENCHMARKS.md, "Sketches reused").
+var released sync.Pool
+
+// Release gives s, with its buffers, to a later New or NewReserved. s must not be used
+// afterwards. Only sketches of the default parameters are kept.
+func (s *Sketch) Release() {
+	if s.k == DefaultK && s.c == DefaultC {
+		released.Put(s)
+	}
 }
 
 // initialLevel0 is level 0's starting capacity in New. It starts small and grows by doubling: a
@@ -109,6 +143,7 @@ func (s *Sketch) Reserve(n int) {
 // to twice their items), for a sketch that waits before its next update or merge. It changes no
 // state, only capacity; later updates and merges grow the buffers again.
 func (s *Sketch) Trim() {
+	clear(s.levels[len(s.levels):cap(s.levels)]) // a released sketch's buffers not yet reused
 	for i := range s.levels {
 		l := &s.levels[i]
 		if cap(l.buf) > len(l.buf) {
@@ -177,7 +212,13 @@ func capacity(k int, c float64, h int) int {
 // expand adds an empty level on top (QuantileNonSample.expand) and updates the total capacity.
 func (s *Sketch) expand() {
 	h := len(s.levels)
-	s.levels = append(s.levels, level{})
+	if h < cap(s.levels) {
+		// A released sketch's level (newSketch): its buffer, emptied, is reused.
+		s.levels = s.levels[:h+1]
+		s.levels[h] = level{buf: s.levels[h].buf[:0]}
+	} else {
+		s.levels = append(s.levels, level{})
+	}
 	s.caps = append(s.caps, capacity(s.k, s.c, h))
 	s.totalCap += s.caps[h]
 }

@@ -909,3 +909,54 @@ func TestUpdateMany(t *testing.T) {
 		}
 	}
 }
+
+// TestReuse: a sketch emptied for reuse (what New returns after Release) is, update for update
+// and merge for merge, the sketch New makes — whatever it held before, with more levels or fewer
+// — and Trim then keeps no buffer of its old levels.
+func TestReuse(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 13))
+	stream := func(n int) []float64 {
+		xs := make([]float64, n)
+		for i := range xs {
+			xs[i] = r.ExpFloat64() * 100
+		}
+		return xs
+	}
+	other := New()
+	other.UpdateMany(stream(30_000))
+	for _, before := range []int{0, 100, 5000, 300_000} {
+		for _, after := range []int{0, 3000, 70_000, 400_000} {
+			used := NewReserved(100)
+			used.UpdateMany(stream(before))
+			used.reuse(580)
+			if got, want := cap(used.levels[0].buf), 580; before < 580 && got < want {
+				t.Fatalf("reuse(580) after %d values: level 0 room %d", before, got)
+			}
+			ref := New()
+			for i, x := range stream(after) {
+				used.Update(x)
+				ref.Update(x)
+				if i%20_011 == 0 {
+					used.Merge(other)
+					ref.Merge(other)
+				}
+			}
+			a, _ := used.MarshalBinary()
+			b, _ := ref.MarshalBinary()
+			if !bytes.Equal(a, b) {
+				t.Fatalf("%d values, reused, then %d: differs from a new sketch", before, after)
+			}
+			for h := range ref.levels {
+				if x, y := used.levels[h], ref.levels[h]; x.numCompress != y.numCompress || x.offset != y.offset {
+					t.Fatalf("%d then %d: level %d counters %d/%d, want %d/%d", before, after, h, x.numCompress, x.offset, y.numCompress, y.offset)
+				}
+			}
+			used.Trim()
+			for _, l := range used.levels[len(used.levels):cap(used.levels)] {
+				if l.buf != nil {
+					t.Fatalf("%d then %d: Trim kept an old level's buffer", before, after)
+				}
+			}
+		}
+	}
+}
