@@ -111,25 +111,84 @@ GLOBL numPrimes<>(SB), RODATA|NOPTR, $64
 	LOAD(d, X0); \
 	VINSERTI32X4 $3, X0, Z, Z
 
-// XXSTEP is XXH64's eight-byte step on the lanes of K: H ^= round(0, W); H = rotl(H, 27)·p1 + p4.
-#define XXSTEP(W, K) \
-	VPMULLQ Z21, W, Z9; \
-	VPROLQ  $31, Z9, Z9; \
-	VPMULLQ Z20, Z9, Z9; \
-	VPXORQ  Z9, Z8, K, Z8; \
-	VPROLQ  $27, Z8, K, Z8; \
-	VPMULLQ Z20, Z8, K, Z8; \
-	VPADDQ  Z23, Z8, K, Z8
+// XXSTEP is XXH64's eight-byte step on the lanes of K of the hash H (T scratch): H ^= round(0, W);
+// H = rotl(H, 27)·p1 + p4.
+#define XXSTEP(W, K, H, T) \
+	VPMULLQ Z21, W, T; \
+	VPROLQ  $31, T, T; \
+	VPMULLQ Z20, T, T; \
+	VPXORQ  T, H, K, H; \
+	VPROLQ  $27, H, K, H; \
+	VPMULLQ Z20, H, K, H; \
+	VPADDQ  Z23, H, K, H
 
-// XXBYTE is XXH64's one-byte step on the lanes of K, the byte the low one of Z7, which then
-// moves on: H ^= b·p5; H = rotl(H, 11)·p1.
-#define XXBYTE(K) \
-	VPANDQ  Z26, Z7, Z9; \
-	VPMULLQ Z24, Z9, Z9; \
-	VPXORQ  Z9, Z8, K, Z8; \
-	VPROLQ  $11, Z8, K, Z8; \
-	VPMULLQ Z20, Z8, K, Z8; \
-	VPSRLQ  $8, Z7, K, Z7
+// XXFOUR is XXH64's four-byte step on the lanes of K, the low four bytes of the tail word TW,
+// which then moves on: H ^= w·p1; H = rotl(H, 23)·p2 + p3.
+#define XXFOUR(K, H, TW, T) \
+	VPSLLQ  $32, TW, T; \
+	VPSRLQ  $32, T, T; \
+	VPMULLQ Z20, T, T; \
+	VPXORQ  T, H, K, H; \
+	VPROLQ  $23, H, K, H; \
+	VPMULLQ Z21, H, K, H; \
+	VPADDQ  Z22, H, K, H; \
+	VPSRLQ  $32, TW, K, TW
+
+// XXBYTE is XXH64's one-byte step on the lanes of K, the byte the low one of the tail word TW,
+// which then moves on: H ^= b·p5; H = rotl(H, 11)·p1.
+#define XXBYTE(K, H, TW, T) \
+	VPANDQ  Z26, TW, T; \
+	VPMULLQ Z24, T, T; \
+	VPXORQ  T, H, K, H; \
+	VPROLQ  $11, H, K, H; \
+	VPMULLQ Z20, H, K, H; \
+	VPSRLQ  $8, TW, K, TW
+
+// HINIT starts the hashes H of the lengths L: H = seed + p5 + len, K8 the lanes of at least eight
+// bytes, K16 those of sixteen (T scratch).
+#define HINIT(L, H, T, K8, K16) \
+	VPADDQ   Z25, L, H; \
+	VPSRLQ   $3, L, T; \
+	VPTESTMQ T, T, K8; \
+	VPSRLQ   $4, L, T; \
+	VPTESTMQ T, T, K16
+
+// FOURMASK sets K to the lanes whose length L leaves a four-byte step (len mod 8 ≥ 4).
+#define FOURMASK(L, M, T, K) \
+	VPSLLQ   $61, L, M; \
+	VPSRLQ   $61, M, M; \
+	VPSRLQ   $2, M, T; \
+	VPTESTMQ T, T, K
+
+// BYTEMASKS sets K1, K2, K3 to the lanes whose length L leaves at least one, two, three bytes
+// after the four-byte step (len mod 4).
+#define BYTEMASKS(L, M, T, K1, K2, K3) \
+	VPSLLQ   $62, L, M; \
+	VPSRLQ   $62, M, M; \
+	VPTESTMQ M, M, K1; \
+	VPSRLQ   $1, M, T; \
+	VPTESTMQ T, T, K2; \
+	VPTESTMQ T, M, K3
+
+// AVALANCHE finishes the hashes H and packs them as hll.Pack does: the register index (the top
+// nine bits) << 8 | the rank, the leading zeros of h << 9 | 1 << 8, plus one (Z13 = 1 << 8,
+// Z12 = 1).
+#define AVALANCHE(H, T) \
+	VPSRLQ   $33, H, T; \
+	VPXORQ   T, H, H; \
+	VPMULLQ  Z21, H, H; \
+	VPSRLQ   $29, H, T; \
+	VPXORQ   T, H, H; \
+	VPMULLQ  Z22, H, H; \
+	VPSRLQ   $32, H, T; \
+	VPXORQ   T, H, H; \
+	VPSLLQ   $9, H, T; \
+	VPORQ    Z13, T, T; \
+	VPLZCNTQ T, T; \
+	VPADDQ   Z12, T, T; \
+	VPSRLQ   $55, H, H; \
+	VPSLLQ   $8, H, H; \
+	VPORQ    T, H, H
 
 // DIGITS turns the 16-byte lanes of R (values zero-padded) into the masks of their digit, point
 // and minus bytes (GPRs D, P, S) and leaves the digits' values in R (0 elsewhere).
@@ -333,89 +392,115 @@ nocast:
 	DECQ CX
 	JNZ  block
 
-	MOVQ nb+24(FP), CX
-	MOVQ ws+56(FP), R11
+	MOVQ   nb+24(FP), CX
+	MOVQ   ws+56(FP), R11
+	VPSRLQ $8, Z13, Z12 // 1
+	SUBQ   $2, CX
+	JLT    hone
 
-hblock:
-	// Hash: Z5 = first eight bytes, Z6 = next eight, Z4 = length, as qword lanes j = 0 … 7.
-	VMOVDQU64  (R11), Z5
-	VMOVDQU64  64(R11), Z6
-	VMOVDQU64  128(R11), Z4
-	VPADDQ     Z25, Z4, Z8           // h = seed + p5 + len
-	VPSRLQ     $3, Z4, Z9
-	VPTESTMQ   Z9, Z9, K1            // len ≥ 8
-	VPSRLQ     $4, Z4, Z9
-	VPTESTMQ   Z9, Z9, K2            // len ≥ 16
-	// Each step is skipped when it concerns no lane: within a column, lengths repeat, so the
-	// jumps are predicted.
-	KORTESTB   K1, K1
-	JZ         word2
-	XXSTEP(Z5, K1)
+hpair:
+	// Two blocks an iteration, A (Z5, Z6, Z4 → Z8) and B (Z10, Z11, Z14 → Z15), their steps
+	// side by side: a block's hash is one chain of dependent 15-cycle VPMULLQs, and with one
+	// block an iteration the scheduler held the chains of about two (BENCHMARKS.md, "Hashes two
+	// blocks at a time"). Z5/Z10 = first eight bytes, Z6/Z11 = next eight, Z4/Z14 = lengths, as
+	// qword lanes j = 0 … 7. Each step is skipped when it concerns no lane of either block
+	// (within a column lengths repeat, so the jumps are predicted); a step under an empty mask
+	// changes nothing.
+	VMOVDQU64 (R11), Z5
+	VMOVDQU64 64(R11), Z6
+	VMOVDQU64 128(R11), Z4
+	VMOVDQU64 192(R11), Z10
+	VMOVDQU64 256(R11), Z11
+	VMOVDQU64 320(R11), Z14
+	HINIT(Z4, Z8, Z9, K1, K2)
+	HINIT(Z14, Z15, Z17, K6, K7)
+	KORTESTB  K1, K6
+	JZ        pword2
+	XXSTEP(Z5, K1, Z8, Z9)
+	XXSTEP(Z10, K6, Z15, Z17)
+
+pword2:
+	KORTESTB  K2, K7
+	JZ        ptail
+	XXSTEP(Z6, K2, Z8, Z9)
+	XXSTEP(Z11, K7, Z15, Z17)
+
+ptail:
+	VPBLENDMQ Z6, Z5, K1, Z7 // the word holding the tail bytes
+	VPBLENDMQ Z11, Z10, K6, Z16
+	FOURMASK(Z4, Z3, Z9, K3)
+	FOURMASK(Z14, Z18, Z17, K4)
+	KORTESTB  K3, K4
+	JZ        pbytes
+	XXFOUR(K3, Z8, Z7, Z9)
+	XXFOUR(K4, Z15, Z16, Z17)
+
+pbytes:
+	BYTEMASKS(Z4, Z3, Z9, K1, K2, K3)
+	BYTEMASKS(Z14, Z18, Z17, K4, K5, K6)
+	KORTESTB  K1, K4
+	JZ        pavalanche
+	XXBYTE(K1, Z8, Z7, Z9)
+	XXBYTE(K4, Z15, Z16, Z17)
+	KORTESTB  K2, K5
+	JZ        pavalanche
+	XXBYTE(K2, Z8, Z7, Z9)
+	XXBYTE(K5, Z15, Z16, Z17)
+	KORTESTB  K3, K6
+	JZ        pavalanche
+	XXBYTE(K3, Z8, Z7, Z9)
+	XXBYTE(K6, Z15, Z16, Z17)
+
+pavalanche:
+	AVALANCHE(Z8, Z9)
+	AVALANCHE(Z15, Z17)
+	VMOVDQU64 Z8, (BX)
+	VMOVDQU64 Z15, 64(BX)
+
+	ADDQ $384, R11
+	ADDQ $128, BX
+	SUBQ $2, CX
+	JGE  hpair
+
+hone:
+	// The last block of an odd number, alone.
+	CMPQ      CX, $-1
+	JNE       done
+	VMOVDQU64 (R11), Z5
+	VMOVDQU64 64(R11), Z6
+	VMOVDQU64 128(R11), Z4
+	HINIT(Z4, Z8, Z9, K1, K2)
+	KORTESTB  K1, K1
+	JZ        word2
+	XXSTEP(Z5, K1, Z8, Z9)
 
 word2:
-	KORTESTB   K2, K2
-	JZ         tail                  // no value of sixteen bytes: the common case
-	XXSTEP(Z6, K2)
+	KORTESTB  K2, K2
+	JZ        tail
+	XXSTEP(Z6, K2, Z8, Z9)
 
 tail:
-	VPBLENDMQ  Z6, Z5, K1, Z7        // the word holding the tail bytes
-	VPSLLQ     $61, Z4, Z3
-	VPSRLQ     $61, Z3, Z3           // len mod 8
-	VPSRLQ     $2, Z3, Z9
-	VPTESTMQ   Z9, Z9, K3            // a four-byte step
-	KORTESTB   K3, K3
-	JZ         bytes
-	VPSLLQ     $32, Z7, Z9
-	VPSRLQ     $32, Z9, Z9
-	VPMULLQ    Z20, Z9, Z9
-	VPXORQ     Z9, Z8, K3, Z8
-	VPROLQ     $23, Z8, K3, Z8
-	VPMULLQ    Z21, Z8, K3, Z8
-	VPADDQ     Z22, Z8, K3, Z8
-	VPSRLQ     $32, Z7, K3, Z7
+	VPBLENDMQ Z6, Z5, K1, Z7
+	FOURMASK(Z4, Z3, Z9, K3)
+	KORTESTB  K3, K3
+	JZ        bytes
+	XXFOUR(K3, Z8, Z7, Z9)
 
 bytes:
-	VPSLLQ     $62, Z4, Z3
-	VPSRLQ     $62, Z3, Z3           // bytes left: len mod 4
-	VPTESTMQ   Z3, Z3, K3            // one or more
-	VPSRLQ     $1, Z3, Z9
-	VPTESTMQ   Z9, Z9, K4            // two or more
-	VPTESTMQ   Z9, Z3, K5            // three
-	KORTESTB   K3, K3
-	JZ         avalanche
-	XXBYTE(K3)
-	KORTESTB   K4, K4
-	JZ         avalanche
-	XXBYTE(K4)
-	KORTESTB   K5, K5
-	JZ         avalanche
-	XXBYTE(K5)
+	BYTEMASKS(Z4, Z3, Z9, K3, K4, K5)
+	KORTESTB  K3, K3
+	JZ        avalanche
+	XXBYTE(K3, Z8, Z7, Z9)
+	KORTESTB  K4, K4
+	JZ        avalanche
+	XXBYTE(K4, Z8, Z7, Z9)
+	KORTESTB  K5, K5
+	JZ        avalanche
+	XXBYTE(K5, Z8, Z7, Z9)
 
 avalanche:
-	VPSRLQ     $33, Z8, Z9
-	VPXORQ     Z9, Z8, Z8
-	VPMULLQ    Z21, Z8, Z8
-	VPSRLQ     $29, Z8, Z9
-	VPXORQ     Z9, Z8, Z8
-	VPMULLQ    Z22, Z8, Z8
-	VPSRLQ     $32, Z8, Z9
-	VPXORQ     Z9, Z8, Z8
-	// hll.Pack: the register index (the top nine bits) << 8 | the rank, the leading zeros of
-	// h << 9 | 1 << 8, plus one.
-	VPSLLQ     $9, Z8, Z9
-	VPORQ      Z13, Z9, Z9           // | 1 << 8
-	VPLZCNTQ   Z9, Z9
-	VPSRLQ     $8, Z13, Z12          // 1 (Z12 is scratch)
-	VPADDQ     Z12, Z9, Z9
-	VPSRLQ     $55, Z8, Z8
-	VPSLLQ     $8, Z8, Z8
-	VPORQ      Z9, Z8, Z8
-	VMOVDQU64  Z8, (BX)
-
-	ADDQ $192, R11
-	ADDQ $64, BX
-	DECQ CX
-	JNZ  hblock
+	AVALANCHE(Z8, Z9)
+	VMOVDQU64 Z8, (BX)
 
 done:
 	VZEROUPPER
