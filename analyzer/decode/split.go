@@ -77,7 +77,8 @@ func (s *splitter) fill(want int) {
 		s.pool.release(old)
 	}
 	for len(s.buf) < want {
-		n, err := s.r.Read(s.buf[len(s.buf):cap(s.buf)])
+		// At most a step past want: the bytes just read are scanned next, while in cache.
+		n, err := s.r.Read(s.buf[len(s.buf):min(cap(s.buf), want+s.step)])
 		s.buf = s.buf[:len(s.buf)+n]
 		if err != nil {
 			s.eof = true
@@ -182,7 +183,7 @@ func (s *splitter) next() (Chunk, error) {
 			}
 			limit = min(limit, s.end)
 		}
-		s.fill(pos + int(min(limit-s.off-int64(pos), DefaultMaxRecordSize)) + s.step)
+		s.fill(pos + int(min(limit-s.off-int64(pos), pieceBytes)) + s.step)
 		for s.off+int64(pos) < limit {
 			if s.plainCSV {
 				p0 := pos
@@ -192,6 +193,7 @@ func (s *splitter) next() (Chunk, error) {
 				if plain {
 					lim = min(limit, s.off+int64(pos)+pieceBytes)
 				}
+				s.fill(int(lim-s.off) + s.step)
 				if n, cr, ok := s.bulk(&pos, int(lim-s.off)); ok {
 					nl += bytes.Count(s.buf[counted:p0], []byte{'\n'}) + n
 					counted = pos
