@@ -566,9 +566,10 @@ func (c *Column) addStrings(a *array.String) {
 			}
 			// xs has room: it holds at most one number per value before i, and its buffer one
 			// per value of the array.
-			run, nx := memoHits(unsafe.SliceData(memo.slots), uint64(len(memo.slots)-1), &mw[0], i-kb, limit-kb,
+			d, nx := memoHits(unsafe.SliceData(memo.slots), uint64(len(memo.slots)-1), &mw[0], i-kb, limit-kb,
 				unsafe.SliceData(xs[:cap(xs)]), len(xs), numOn)
 			xs = xs[:nx]
+			run := d - (i - kb)
 			i += run
 			seen += run
 			if i == n {
@@ -714,10 +715,10 @@ func (c *Column) addStrings(a *array.String) {
 // their hash selects in the memo's slots (mask = len − 1): each adds one to its entry (addStrings
 // counts the memo's kinds from the entries), and its number to xs[nx], xs[nx+1], … (room for
 // every value given) if it has one and numOn is set. It stops before a value longer than
-// memoMaxLen or not found at that slot, and returns how many values it added and the new length
-// of xs. It takes pointers, not slices: with fewer values live, the loop runs in registers.
+// memoMaxLen or not found at that slot, and returns the index it stopped at (not a count: one
+// value less live, the loop kept its start on the stack) and the new length of xs. It takes
+// pointers, not slices: with fewer values live, the loop runs in registers.
 func memoHits(slots *memoEntry, mask uint64, recs *[4]uint64, d, end int, xs *float64, nx int, numOn bool) (int, int) {
-	start := d
 	for ; d < end; d++ {
 		r := (*[4]uint64)(unsafe.Add(unsafe.Pointer(recs), 32*d))
 		l := r[3]
@@ -736,7 +737,7 @@ func memoHits(slots *memoEntry, mask uint64, recs *[4]uint64, d, end int, xs *fl
 		}
 		e.n++
 	}
-	return d - start, nx
+	return d, nx
 }
 
 // nextNull returns the first null index of a in [i, end), or end.
