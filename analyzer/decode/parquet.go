@@ -255,10 +255,13 @@ func (f *ParquetFile) ReadGroups(r ParquetSource, batchRows int, mem memory.Allo
 			rowBase += rows
 			continue
 		}
-		for _, cr := range readers {
+		for i, cr := range readers {
 			if err := cr.Seek(rg); err != nil {
 				return pqErrorf(file, 0, "row group %d column %s: %v", rg, cr.Node.Path(), err)
 			}
+			// The first batch of a dictionary-encoded chunk whose indices are kept takes
+			// storage for indices, not values (startBatch).
+			asm.cols[i].indexHint = cr.KeepDictionary && cr.DictionaryChunk()
 		}
 		// Value storage is sized for the row group's largest batch, so that the last, shorter
 		// batch reuses the size class of the others.

@@ -43,7 +43,8 @@ type pqColumn struct {
 	own                   [][]byte // pool storage of the batch's values not handed to an array
 	handed                []*byte  // starts of the storage handed to arrays in this batch
 	defOwn                []byte   // pool storage of batch.Def (nil when decoding outgrew it)
-	// indexHint: the previous batch kept dictionary indices, so this one takes storage for them.
+	// indexHint: the previous batch kept dictionary indices, so this one takes storage for them
+	// (and none for values).
 	indexHint bool
 	// dict is the String array of dictionary dictOf (nil: its values are not valid UTF-8), shared
 	// by the dictionary arrays of the chunk's batches.
@@ -198,7 +199,13 @@ func (c *pqColumn) startBatch(rows, capRows int) {
 	if c.node.RepLevel == 0 {
 		h = capRows
 	}
-	if h > 0 {
+	switch {
+	case h <= 0:
+	case c.indexHint:
+		// The previous batch kept dictionary indices: this one most likely will too, and needs
+		// no storage for values (decoding grows it if a page falls back to plain values).
+		c.batch.Index = pqTake[int32](c, h)
+	default:
 		switch c.node.Type {
 		case parquetfile.Int32:
 			c.batch.Int32 = pqTake[int32](c, h)
@@ -212,9 +219,6 @@ func (c *pqColumn) startBatch(rows, capRows int) {
 			c.batch.Bool = pqTake[bool](c, h)
 		case parquetfile.ByteArray:
 			c.batch.Offsets = pqTake[int32](c, h+1)
-			if c.indexHint {
-				c.batch.Index = pqTake[int32](c, h)
-			}
 		}
 	}
 	if c.bytesHint > 0 && c.pool != nil {
@@ -501,9 +505,9 @@ func (a *pqAssembler) leaf(f *pqField, idx [][]int32, n int) (arrow.Array, error
 		// Dict is only set for pqDictLeaf columns (ReadGroups sets KeepDictionary for them).
 		if d := c.dictionary(v.Dict, dt); d != nil {
 			ix, bitmap := pqGather(c, v.Index, vi, n, nulls)
-			idata := array.NewData(arrow.PrimitiveTypes.Int32, n, []*memory.Buffer{pqBuf(bitmap, nulls), c.buffer(pqBytes(ix))}, nil, nulls, 0)
-			defer idata.Release()
-			indices := array.MakeFromData(idata)
+			// pqMake, which takes the buffers' first references: built with array.NewData, the
+			// indices' pool storage was never freed (one 256 KiB buffer a batch per column).
+			indices := pqMake(arrow.PrimitiveTypes.Int32, n, []*memory.Buffer{pqBuf(bitmap, nulls), c.buffer(pqBytes(ix))}, nil, nulls)
 			defer indices.Release()
 			typ := &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: d.DataType()}
 			return array.NewDictionaryArray(typ, indices, d), nil

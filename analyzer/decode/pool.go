@@ -27,6 +27,9 @@ type Pool struct {
 	free  [poolClasses][][]byte
 	bytes int // bytes held in free
 	max   int
+	// out is the bytes of size-class buffers handed out and not yet freed (tests: a buffer that
+	// is never given back costs a fresh allocation per use).
+	out int
 }
 
 const (
@@ -64,6 +67,7 @@ func (p *Pool) Allocate(size int) []byte {
 		return make([]byte, size)
 	}
 	p.mu.Lock()
+	p.out += classSize
 	if f := p.free[class]; len(f) > 0 {
 		b := f[len(f)-1]
 		f[len(f)-1] = nil
@@ -103,11 +107,19 @@ func (p *Pool) Free(b []byte) {
 		poison(b)
 	}
 	p.mu.Lock()
+	p.out -= c
 	if p.bytes+c <= p.max {
 		p.free[class] = append(p.free[class], b)
 		p.bytes += c
 	}
 	p.mu.Unlock()
+}
+
+// outstanding returns the bytes of size-class buffers handed out and not yet freed.
+func (p *Pool) outstanding() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out
 }
 
 // release is Free for a buffer that may be nil, to a pool that may be nil.

@@ -244,6 +244,12 @@ func (c *ColumnReader) Read(n int, b *Batch) (int, error) {
 	return rows, nil
 }
 
+// DictionaryChunk reports whether the column chunk Seek chose names a dictionary page in its
+// metadata (its data pages are then dictionary-encoded, at least at first).
+func (c *ColumnReader) DictionaryChunk() bool {
+	return c.meta != nil && c.meta.HasDictionaryOffset && c.meta.DictionaryPageOffset > 0
+}
+
 // keep reports whether the page decoders keep dictionary indices (KeepDictionary).
 func (c *ColumnReader) keep() bool { return c.KeepDictionary && c.maxRep == 0 }
 
