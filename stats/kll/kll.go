@@ -254,6 +254,21 @@ func (s *Sketch) UpdateMany(xs []float64) {
 		// already does: a condense compacts one level, which need not bring it under).
 		k := min(len(xs), max(1, s.totalCap-s.actual+1))
 		l0 := &s.levels[0]
+		if s.actual+k > s.totalCap && len(l0.buf)+k >= s.caps[0] {
+			// The run ends in a condense that compacts level 0 (the lowest level at its
+			// capacity): the run's values go into that compaction without a copy into level 0
+			// first (BENCHMARKS.md, "Runs compacted in place").
+			if len(s.levels) == 1 {
+				s.expand()
+			}
+			s.compactWith(0, xs[:k])
+			s.actual = s.itemCount()
+			if invariants {
+				s.check("UpdateMany")
+			}
+			xs = xs[k:]
+			continue
+		}
 		l0.buf = append(l0.buf, xs[:k]...)
 		s.actual += k
 		xs = xs[k:]
@@ -295,9 +310,14 @@ var workspaces = sync.Pool{New: func() any { return new([]uint64) }}
 // sorted items at indices offset, offset+2, … < n to level h+1; keep only the last item of the
 // unsorted buffer if size is odd (else nothing); increment numOfCompress. The total weight is
 // unchanged: n items of weight 2^h become n/2 items of weight 2^(h+1).
-func (s *Sketch) compact(h int) {
+func (s *Sketch) compact(h int) { s.compactWith(h, nil) }
+
+// compactWith is compact applied to level h's buffer followed by the items of more, without
+// appending them to it first.
+func (s *Sketch) compactWith(h int, more []float64) {
 	lv := &s.levels[h]
-	size := len(lv.buf)
+	held := len(lv.buf)
+	size := held + len(more)
 	n := size - size%2
 	if lv.numCompress%2 == 1 {
 		lv.offset = 1 - lv.offset
@@ -310,7 +330,12 @@ func (s *Sketch) compact(h int) {
 		*ws = make([]uint64, max(2*n, 2*cap(*ws)))
 	}
 	keys, tmp := (*ws)[:n], (*ws)[n:2*n]
-	toKeys(keys, lv.buf[:n])
+	if n <= held {
+		toKeys(keys, lv.buf[:n])
+	} else {
+		toKeys(keys[:held], lv.buf)
+		toKeys(keys[held:], more[:n-held])
+	}
 	sorted := sortKeys(keys, tmp)
 	next := s.levels[h+1].buf
 	if cap(next) == 0 {
@@ -326,11 +351,14 @@ func (s *Sketch) compact(h int) {
 	if invariants {
 		checkSortedRun(next[start:])
 	}
-	if size%2 == 1 {
+	switch {
+	case size%2 == 0:
+		lv.buf = lv.buf[:0]
+	case len(more) > 0:
+		lv.buf = append(lv.buf[:0], more[len(more)-1])
+	default:
 		lv.buf[0] = lv.buf[size-1]
 		lv.buf = lv.buf[:1]
-	} else {
-		lv.buf = lv.buf[:0]
 	}
 	lv.numCompress++
 }
