@@ -81,19 +81,7 @@ func fromJavaKey(k uint64) float64 {
 func sortKeys(keys, tmp []uint64) []uint64 {
 	n := len(keys)
 	var starts [maxMergeRuns + 1]int // starts[r] is the index of run r's first key
-	runs, equal := 1, 0
-	for i := 1; i < n && runs <= maxMergeRuns; i++ {
-		k, prev := keys[i], keys[i-1]
-		if k < prev { // rare above level 0, so predicted
-			starts[runs] = i
-			runs++
-		}
-		eq := 0 // a flag, not a branch: on integer columns about one key in ten differs
-		if k == prev {
-			eq = 1
-		}
-		equal += eq
-	}
+	runs, equal := countRuns(keys, &starts)
 	switch {
 	case runs == 1:
 		return keys
@@ -109,6 +97,32 @@ func sortKeys(keys, tmp []uint64) []uint64 {
 	default:
 		return bucketSort(keys, tmp)
 	}
+}
+
+// countRuns counts the ascending runs of keys, stopping once there are more than maxMergeRuns,
+// records where runs 1, 2, … start in starts (run 0 starts at 0), and counts the adjacent equal
+// keys (exact only when it did not stop).
+func countRuns(keys []uint64, starts *[maxMergeRuns + 1]int) (runs, equal int) {
+	n := len(keys)
+	runs, i := 1, 1
+	if useAVX512 && n > 8 {
+		// Eight keys a step (the scalar loop took ~4 % of the CSV job, BENCHMARKS.md, "Runs
+		// counted eight keys at a time"); the loop below does the rest.
+		runs, equal, i = scanRunsAVX512(&keys[0], n, starts, maxMergeRuns)
+	}
+	for ; i < n && runs <= maxMergeRuns; i++ {
+		k, prev := keys[i], keys[i-1]
+		if k < prev { // rare above level 0, so predicted
+			starts[runs] = i
+			runs++
+		}
+		eq := 0 // a flag, not a branch: on integer columns about one key in ten differs
+		if k == prev {
+			eq = 1
+		}
+		equal += eq
+	}
+	return runs, equal
 }
 
 // roundedDecimals reports whether mapSamples evenly spaced keys look like decimals rounded to

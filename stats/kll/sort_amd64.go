@@ -31,3 +31,10 @@ func toKeysAVX512(keys []uint64, xs []float64)
 //
 //go:noescape
 func fromEvenKeysAVX512(out []float64, keys []uint64)
+
+// scanRunsAVX512 is sortKeys' run count over the whole blocks of eight keys from index 1: it
+// records the starts of runs 1, 2, … in starts while runs ≤ max, and returns the runs (counting
+// the first), the equal neighbours and the index the caller's scalar loop goes on from.
+//
+//go:noescape
+func scanRunsAVX512(keys *uint64, n int, starts *[maxMergeRuns + 1]int, max int) (runs, equal, next int)

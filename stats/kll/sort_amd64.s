@@ -312,3 +312,58 @@ fkloop:
 fkdone:
 	VZEROUPPER
 	RET
+
+// func scanRunsAVX512(keys *uint64, n int, starts *[maxMergeRuns + 1]int, max int) (runs, equal, next int)
+//
+// sortKeys' run count, eight keys a step: from i = 1, in whole blocks of eight while i+8 ≤ n,
+// VPCMPUQ of keys[i…i+7] with keys[i-1…i+6] gives the descents (a key below the one before
+// starts a run: starts[runs] = i, runs++) and the equal neighbours (counted). It stops after
+// the block in which runs exceeds max (then equal is partial), or before the first block that
+// would pass n, and returns runs (from 1), equal and the next i for the caller's scalar loop.
+TEXT ·scanRunsAVX512(SB), NOSPLIT, $0-56
+	MOVQ keys+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ starts+16(FP), DI
+	MOVQ max+24(FP), R8
+	MOVQ $1, AX  // runs
+	XORQ BX, BX  // equal
+	MOVQ $1, DX  // i
+
+scanloop:
+	LEAQ      8(DX), R9
+	CMPQ      R9, CX
+	JA        scandone
+	VMOVDQU64 (SI)(DX*8), Z0
+	VMOVDQU64 -8(SI)(DX*8), Z1
+	VPCMPUQ   $1, Z1, Z0, K1 // keys[i+j] < keys[i+j-1]: a descent
+	VPCMPUQ   $0, Z1, Z0, K2 // equal neighbours
+	KMOVB     K2, R10
+	POPCNTL   R10, R10
+	ADDQ      R10, BX
+	KMOVB     K1, R10
+	TESTL     R10, R10
+	JNZ       descents
+	MOVQ      R9, DX
+	JMP       scanloop
+
+descents:
+	TZCNTL R10, R11
+	ADDQ   DX, R11
+	MOVQ   R11, (DI)(AX*8)
+	INCQ   AX
+	CMPQ   AX, R8
+	JA     stop
+	BLSRL  R10, R10
+	JNZ    descents
+	MOVQ   R9, DX
+	JMP    scanloop
+
+stop:
+	MOVQ R9, DX
+
+scandone:
+	MOVQ AX, runs+32(FP)
+	MOVQ BX, equal+40(FP)
+	MOVQ DX, next+48(FP)
+	VZEROUPPER
+	RET

@@ -11,3 +11,7 @@ func sort32AVX512(src, dst *uint64, n int) { panic("unreachable") }
 func toKeysAVX512(keys []uint64, xs []float64) { panic("unreachable") }
 
 func fromEvenKeysAVX512(out []float64, keys []uint64) { panic("unreachable") }
+
+func scanRunsAVX512(keys *uint64, n int, starts *[maxMergeRuns + 1]int, max int) (runs, equal, next int) {
+	panic("unreachable")
+}

@@ -416,3 +416,35 @@ func TestMergeRunsAllocs(t *testing.T) {
 		}
 	}
 }
+
+// TestCountRuns: countRuns with the AVX-512 scan finds the runs, their starts and the equal
+// neighbours the scalar loop finds, on lengths around the eight-key blocks and run counts around
+// maxMergeRuns (where both stop; equal is compared only when they did not).
+func TestCountRuns(t *testing.T) {
+	if !useAVX512 {
+		t.Skip("no AVX-512 here: countRuns is the scalar loop")
+	}
+	r := rand.New(rand.NewPCG(21, 21))
+	for round := range 3000 {
+		n := r.IntN(160)
+		keys := make([]uint64, n)
+		// Ascending runs of random lengths (a restart every 2–20 keys, so that the run count
+		// passes maxMergeRuns in some rounds) over a small range (equal neighbours are common).
+		restart := 2 + r.IntN(19)
+		for i := range keys {
+			if i > 0 && r.IntN(restart) != 0 {
+				keys[i] = keys[i-1] + uint64(r.IntN(3))
+			} else {
+				keys[i] = uint64(r.IntN(50))
+			}
+		}
+		var gs, ws [maxMergeRuns + 1]int
+		gr, ge := countRuns(keys, &gs)
+		useAVX512 = false
+		wr, we := countRuns(keys, &ws)
+		useAVX512 = true
+		if gr != wr || gs != ws || (wr <= maxMergeRuns && ge != we) {
+			t.Fatalf("round %d, n=%d: runs %d starts %v equal %d; scalar %d %v %d", round, n, gr, gs, ge, wr, ws, we)
+		}
+	}
+}
