@@ -12,6 +12,10 @@ import "golang.org/x/sys/cpu"
 var useBlockKernels = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512DQ &&
 	cpu.X86.HasAVX512VL && cpu.X86.HasAVX512CD && cpu.X86.HasAVX512BITALG && cpu.X86.HasBMI2
 
+// blockVBMI lets numBlocks and memoWords load a block's values with one load and VPERMB
+// (AVX-512 VBMI) when they span at most 64 bytes; tests turn it off to run the per-value loads.
+var blockVBMI = cpu.X86.HasAVX512VBMI
+
 // numBlocks casts and hashes nb blocks of eight values of a string array: value i is
 // data[offs[i]-base : offs[i+1]-base], i < 8·nb. For every value of at most 16 bytes hs[i] is
 // hll.Pack(hll.HashString(v)), its HyperLogLog update (hll.Sketch.AddPacked); for every plain value (-?[0-9]+(\.[0-9]+)?, at most 15 bytes besides

@@ -47,6 +47,27 @@ DATA numIota<>+0(SB)/8, $0x0706050403020100
 DATA numIota<>+8(SB)/8, $0x0f0e0d0c0b0a0908
 GLOBL numIota<>(SB), RODATA|NOPTR, $16
 
+// numSel is, for each of the 64 bytes of two Z registers of four 16-byte lanes, the value whose
+// lane it is: 0 … 3 in the first, 4 … 7 in the second (VPERMB indices that broadcast a value's
+// byte over its lane).
+DATA numSel<>+0(SB)/8, $0x0000000000000000
+DATA numSel<>+8(SB)/8, $0x0000000000000000
+DATA numSel<>+16(SB)/8, $0x0101010101010101
+DATA numSel<>+24(SB)/8, $0x0101010101010101
+DATA numSel<>+32(SB)/8, $0x0202020202020202
+DATA numSel<>+40(SB)/8, $0x0202020202020202
+DATA numSel<>+48(SB)/8, $0x0303030303030303
+DATA numSel<>+56(SB)/8, $0x0303030303030303
+DATA numSel<>+64(SB)/8, $0x0404040404040404
+DATA numSel<>+72(SB)/8, $0x0404040404040404
+DATA numSel<>+80(SB)/8, $0x0505050505050505
+DATA numSel<>+88(SB)/8, $0x0505050505050505
+DATA numSel<>+96(SB)/8, $0x0606060606060606
+DATA numSel<>+104(SB)/8, $0x0606060606060606
+DATA numSel<>+112(SB)/8, $0x0707070707070707
+DATA numSel<>+120(SB)/8, $0x0707070707070707
+GLOBL numSel<>(SB), RODATA|NOPTR, $128
+
 // numPrimes are XXH64's primes 1–5, then the weights of the digit pairs, quads and octets (bytes 10,1; words 100,1;
 // words 10000,1) as broadcast qwords.
 DATA numPrimes<>+0(SB)/8, $0x9E3779B185EBCA87
@@ -88,14 +109,57 @@ GLOBL numPrimes<>(SB), RODATA|NOPTR, $64
 	MOVL         $16, R12; \
 	MOVL         $0xffff, R13
 
-// WORDS loads block DI's eight values (OFFSETS, LOAD4) into the 16-byte lanes of Z10 (values
-// 0–3) and Z11 (4–7) and gathers their first and second eight bytes into the qword lanes of Z5
-// and Z6 with the VPERMI2Q indices I0 and I1 (numIdx, from memory or a register); Y2 keeps the
-// lengths.
-#define WORDS(I0, I1) \
+// SPREAD moves value j's first min(len_j, 16) bytes (the others zero) into the 16-byte lane of
+// DST for the four values of the numSel half at OFF: Z3 holds the block's bytes, X9 the values'
+// starts in it and X8 their lengths capped at 16, as bytes. Z1 = the lane iota; Z4, Z7, Z12
+// scratch.
+#define SPREAD(OFF, DST) \
+	VMOVDQU64 numSel<>+OFF(SB), Z12; \
+	VPERMB    Z9, Z12, Z7; \
+	VPERMB    Z8, Z12, Z4; \
+	VPCMPUB   $1, Z4, Z1, K3; \
+	VPADDB    Z1, Z7, Z7; \
+	VPERMB.Z  Z3, Z7, K3, DST
+
+// WORDS loads block DI's eight values into the 16-byte lanes of Z10 (values 0–3) and Z11 (4–7),
+// zero-padded, and gathers their first and second eight bytes into the qword lanes of Z5 and Z6
+// with the VPERMI2Q indices I0 and I1 (numIdx, from memory or a register); Y2 keeps the
+// lengths. When the block's values span at most 64 bytes (numbers and short text: nearly
+// always) and the processor has VBMI (blockVBMI), one masked load takes
+// them all and VPERMB spreads them over the lanes (BENCHMARKS.md, "A block's values in one
+// load"); otherwise each value is loaded under its own mask (OFFSETS, LOAD4). Labels SLOW and
+// LOADED are the caller's.
+#define WORDS(I0, I1, SLOW, LOADED) \
+	VMOVDQU32    (DI), Y0; \
+	VMOVDQU32    4(DI), Y1; \
+	VPSUBD       Y0, Y1, Y2; \
+	CMPB         ·blockVBMI(SB), $0; \
+	JEQ          SLOW; \
+	MOVL         32(DI), R9; \
+	SUBL         (DI), R9; \
+	CMPL         R9, $64; \
+	JA           SLOW; \
+	VPSUBD       Y15, Y0, Y9; \
+	VMOVD        X9, R8; \
+	MOVQ         $-1, R10; \
+	BZHIQ        R9, R10, R10; \
+	KMOVQ        R10, K2; \
+	VMOVDQU8.Z   (SI)(R8*1), K2, Z3; \
+	VPBROADCASTD X0, Y9; \
+	VPSUBD       Y9, Y0, Y9; \
+	VPMOVDB      Y9, X9; \
+	VPBROADCASTD R12, Y8; \
+	VPMINUD      Y8, Y2, Y8; \
+	VPMOVDB      Y8, X8; \
+	VBROADCASTI32X4 numIota<>+0(SB), Z1; \
+	SPREAD(0, Z10); \
+	SPREAD(64, Z11); \
+	JMP          LOADED; \
+SLOW: \
 	OFFSETS; \
 	LOAD4(0, 1, 2, 3, X10, Z10); \
 	LOAD4(4, 5, 6, 7, X11, Z11); \
+LOADED: \
 	VMOVDQU64 I0, Z5; \
 	VPERMI2Q  Z11, Z10, Z5; \
 	VMOVDQU64 I1, Z6; \
@@ -280,7 +344,7 @@ TEXT ·numBlocks(SB), NOSPLIT, $64-65
 	VBROADCASTI32X4 numIota<>(SB), Z31
 
 block:
-	WORDS(numIdx<>+0(SB), numIdx<>+64(SB))
+	WORDS(numIdx<>+0(SB), numIdx<>+64(SB), slowload, loaded)
 	VPBROADCASTD R12, Y9
 	VPCMPUD      $6, Y9, Y2, K7 // longer than 16
 	KMOVB        K7, R14
@@ -530,7 +594,7 @@ TEXT ·memoWords(SB), NOSPLIT, $64-40
 	VMOVDQU64    numIdx<>+64(SB), Z23
 
 memoblock:
-	WORDS(Z22, Z23)
+	WORDS(Z22, Z23, memoslow, memoloaded)
 	VPMULLQ   Z20, Z5, Z7
 	VPMULLQ   Z21, Z6, Z8
 	VPXORQ    Z8, Z7, Z7   // w0·c0 ^ w1·c1

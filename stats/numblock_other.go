@@ -11,3 +11,6 @@ func numBlocks(data *byte, base int, offs *int32, nb int, hs *uint64, xs *float6
 func memoWords(data *byte, base int, offs *int32, nb int, out *[4]uint64) { panic("unreachable") }
 
 func statsOcto(st *[8]numStats, xs *[8]*float64, k int) { panic("unreachable") }
+
+// blockVBMI is false: no assembly here (a variable so that tests can set it as on amd64).
+var blockVBMI = false

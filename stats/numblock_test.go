@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/sys/cpu"
+
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
@@ -152,15 +154,35 @@ func TestNumBlocks(t *testing.T) {
 	if !useBlockKernels {
 		t.Skip("numBlocks needs AVX-512 F/BW/DQ/VL, BITALG and BMI2, which this processor lacks")
 	}
-	r := rand.New(rand.NewPCG(1, 2))
-	for round := range 300 {
-		vals := blockValues(r, 40)
-		data, offs := layout(vals, r.IntN(20), r.IntN(1000))
-		if len(data) == 0 {
-			continue
+	defer func(was bool) { blockVBMI = was }(blockVBMI)
+	for _, vbmi := range []bool{false, blockVBMI} {
+		// Both ways of loading a block: one load spread with VPERMB (blocks of at most 64
+		// bytes: the short values below) and a load per value.
+		blockVBMI = vbmi
+		r := rand.New(rand.NewPCG(1, 2))
+		for round := range 300 {
+			vals := blockValues(r, 40)
+			if round%2 == 0 {
+				vals = shortValues(r, vals)
+			}
+			data, offs := layout(vals, r.IntN(20), r.IntN(1000))
+			if len(data) == 0 {
+				continue
+			}
+			t.Run(fmt.Sprintf("vbmi=%v/%d", vbmi, round), func(t *testing.T) { checkNumBlocks(t, data, int(offs[0]), offs, vals) })
 		}
-		t.Run(fmt.Sprint(round), func(t *testing.T) { checkNumBlocks(t, data, int(offs[0]), offs, vals) })
 	}
+}
+
+// shortValues cuts vals to at most 8 bytes each (or empties them), so that most blocks of eight
+// span at most 64 bytes, some exactly 64.
+func shortValues(r *rand.Rand, vals []string) []string {
+	for i, v := range vals {
+		if n := r.IntN(9); n < len(v) {
+			vals[i] = v[:n]
+		}
+	}
+	return vals
 }
 
 // FuzzNumBlocks: the input's lines are the values (padded to a multiple of eight with the
@@ -273,9 +295,14 @@ func TestMemoWords(t *testing.T) {
 	if !useBlockKernels {
 		t.Skip("memoWords needs AVX-512 F/BW/DQ/VL and BMI2, which this processor lacks")
 	}
+	defer func(was bool) { blockVBMI = was }(blockVBMI)
 	r := rand.New(rand.NewPCG(13, 13))
-	for range 200 {
+	for round := range 400 {
+		blockVBMI = round%2 == 1 && useBlockKernels && cpu.X86.HasAVX512VBMI
 		vals := blockValues(r, 20)
+		if round%4 < 2 {
+			vals = shortValues(r, vals)
+		}
 		data, offs := layout(vals, r.IntN(20), r.IntN(1000))
 		if len(data) == 0 {
 			continue
