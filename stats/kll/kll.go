@@ -380,8 +380,20 @@ func (s *Sketch) Merge(o *Sketch) {
 	for len(s.levels) < len(o.levels) {
 		s.expand()
 	}
-	for i := range o.levels {
+	for i := 1; i < len(o.levels); i++ {
 		s.levels[i].buf = append(s.levels[i].buf, o.levels[i].buf...)
+	}
+	// Level 0 last: when the first condense below would compact it (the lowest level, at its
+	// capacity), o's items go into that compaction without a copy into level 0 (as UpdateMany's
+	// runs do; a chunk of wide data is a few hundred items on level 0 alone).
+	more := o.levels[0].buf
+	if len(more) > 0 && s.itemCount()+len(more) >= s.totalCap && len(s.levels[0].buf)+len(more) >= s.caps[0] {
+		if len(s.levels) == 1 {
+			s.expand()
+		}
+		s.compactWith(0, more)
+	} else {
+		s.levels[0].buf = append(s.levels[0].buf, more...)
 	}
 	s.actual = s.itemCount()
 	for s.actual >= s.totalCap {

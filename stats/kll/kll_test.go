@@ -960,3 +960,42 @@ func TestReuse(t *testing.T) {
 		}
 	}
 }
+
+// mergeAppend is Merge as Deequ's QuantileNonSample.merge reads: every level of o appended to
+// s's, then condense while s holds at least its capacity. Merge's shortcut for level 0 must
+// leave the same sketch.
+func mergeAppend(s, o *Sketch) {
+	for len(s.levels) < len(o.levels) {
+		s.expand()
+	}
+	for i := range o.levels {
+		s.levels[i].buf = append(s.levels[i].buf, o.levels[i].buf...)
+	}
+	s.actual = s.itemCount()
+	for s.actual >= s.totalCap && s.condense() {
+	}
+}
+
+// TestMergeMatchesAppend: Merge leaves, merge after merge, the items and counters mergeAppend
+// leaves, with merged sketches of every size from a few items (level 0 alone, as chunks of wide
+// data) to several levels, so that the level-0 shortcut is taken and not.
+func TestMergeMatchesAppend(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 17))
+	got, want := New(), New()
+	for i := range 400 {
+		n := []int{0, 1, 7, 300, 580, 2049, 2050, 2051, 9000, 40000}[r.IntN(10)]
+		o := build(DefaultK, DefaultC, gen([]string{"normal", "dup20", "uniform"}[i%3], n, r))
+		got.Merge(o)
+		mergeAppend(want, o)
+		a, _ := got.MarshalBinary()
+		b, _ := want.MarshalBinary()
+		if !bytes.Equal(a, b) {
+			t.Fatalf("merge %d (%d items): Merge differs from appending every level", i, n)
+		}
+		for h := range want.levels {
+			if x, y := got.levels[h], want.levels[h]; x.numCompress != y.numCompress || x.offset != y.offset {
+				t.Fatalf("merge %d: level %d counters %d/%d, want %d/%d", i, h, x.numCompress, x.offset, y.numCompress, y.offset)
+			}
+		}
+	}
+}
