@@ -249,7 +249,7 @@ func profileUnits(ctx context.Context, cfg *Config, units []unit, track []string
 				dropped.note(curProf.profile)
 			}
 			prog.add(r.profile.Rows, r.bytes)
-			r.profile.Release() // merged: its sketches' buffers go to the next chunks'
+			r.profile.Release() // merged: its sketches' buffers go to later sketches (kll.New)
 			next++
 			<-inflight
 			if next == cfg.Parallelism {

@@ -300,8 +300,8 @@ LOADED: \
 // ws[b]; the second hashes them. A block's hash is one chain of dependent 15-cycle VPMULLQs
 // (~130 cycles for seven-byte values); in a loop that also casts, one iteration is ~240 µops and
 // the reorder buffer holds about one and a half, so the chains ran one after the other. The hash
-// loop's iterations are ~75 µops, several in flight at once (BENCHMARKS.md, "numBlocks in two
-// loops").
+// loop takes two blocks an iteration, their chains side by side, and several iterations are in
+// flight at once (BENCHMARKS.md, "numBlocks in two loops", "Hashes two blocks at a time").
 TEXT ·numBlocks(SB), NOSPLIT, $64-65
 	MOVQ  data+0(FP), SI
 	MOVQ  offs+16(FP), DI

@@ -93,14 +93,17 @@ func newSketch(k int, c float64, n int) *Sketch {
 }
 
 // reuse empties s (of the default parameters) into the sketch newSketch(DefaultK, DefaultC, n)
-// returns: every level keeps its buffer, emptied, for expand to hand out again.
+// returns: every level keeps its buffer, emptied, for expand to hand out again (levels past the
+// sketch's count hold theirs until Trim).
 func (s *Sketch) reuse(n int) {
 	for i := range s.levels {
 		s.levels[i] = level{buf: s.levels[i].buf[:0]}
 	}
 	s.levels, s.caps, s.totalCap, s.actual = s.levels[:0], s.caps[:0], 0, 0
 	s.expand()
-	if want := min(n, s.level0Room()); cap(s.levels[0].buf) < want {
+	// Level 0 as newSketch sizes it, unless the released buffer is near that size: a sketch of a
+	// few hundred values (wide data) does not keep another column's 2,400-item buffer.
+	if want := min(n, s.level0Room()); cap(s.levels[0].buf) < want || cap(s.levels[0].buf) > 2*max(want, initialLevel0) {
 		s.levels[0].buf = make([]float64, 0, want)
 	}
 }

@@ -999,3 +999,40 @@ func TestMergeMatchesAppend(t *testing.T) {
 		}
 	}
 }
+
+// TestReleaseThenNew: whatever New and NewReserved hand out after sketches were released (a
+// released one, emptied, or a new one: the pool may drop what it holds), it is the sketch New
+// makes, update for update; its level 0 is sized as newSketch sizes it, within a factor of two;
+// and a released sketch of other parameters is never handed out.
+func TestReleaseThenNew(t *testing.T) {
+	r := rand.New(rand.NewPCG(19, 19))
+	for i := range 40 {
+		big := build(DefaultK, DefaultC, gen("normal", []int{0, 500, 3000, 60000}[i%4], r))
+		big.Release()
+		odd := NewWithParams(1000, 0.5)
+		odd.UpdateMany(gen("uniform", 5000, r))
+		odd.Release()
+		n := []int{1, 580, 5000}[i%3]
+		s, ref := NewReserved(n), New()
+		if s.K() != DefaultK || s.C() != DefaultC {
+			t.Fatalf("NewReserved handed out a sketch with k=%d c=%v", s.K(), s.C())
+		}
+		if got, want := cap(s.levels[0].buf), min(n, s.level0Room()); got < want || got > 2*max(want, initialLevel0) {
+			t.Fatalf("round %d: level 0 room %d for NewReserved(%d)", i, got, n)
+		}
+		for j, x := range gen("lognormal", 20000, r) {
+			s.Update(x)
+			ref.Update(x)
+			if j%4999 == 0 {
+				a, _ := s.MarshalBinary()
+				b, _ := ref.MarshalBinary()
+				if !bytes.Equal(a, b) {
+					t.Fatalf("round %d: after %d updates the sketch differs from a new one", i, j+1)
+				}
+			}
+		}
+		if s := New(); s.K() != DefaultK || len(s.levels) != 1 || len(s.levels[0].buf) != 0 || s.actual != 0 {
+			t.Fatalf("New handed out a sketch that is not empty: k=%d, %d levels", s.K(), len(s.levels))
+		}
+	}
+}

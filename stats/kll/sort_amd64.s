@@ -337,10 +337,10 @@ scanloop:
 	VMOVDQU64 -8(SI)(DX*8), Z1
 	VPCMPUQ   $1, Z1, Z0, K1 // keys[i+j] < keys[i+j-1]: a descent
 	VPCMPUQ   $0, Z1, Z0, K2 // equal neighbours
-	KMOVB     K2, R10
+	KMOVW     K2, R10 // KMOVW (AVX-512 F): the eight-lane compares leave the upper bits zero
 	POPCNTL   R10, R10
 	ADDQ      R10, BX
-	KMOVB     K1, R10
+	KMOVW     K1, R10
 	TESTL     R10, R10
 	JNZ       descents
 	MOVQ      R9, DX
