@@ -364,7 +364,7 @@ func Parse(c decode.Chunk, opt Options, mem memory.Allocator) (arrow.RecordBatch
 		mem = memory.DefaultAllocator
 	}
 	d := c.Data
-	lines := bytes.Count(d, []byte{'\n'}) + 1
+	lines := c.Lines()
 	t := &table{mem: mem, hintR: lines, hintB: 8 * lines}
 	rp := newRecordParser(opt)
 	checkUTF8 := !utf8.Valid(d)

@@ -62,6 +62,7 @@
 package decode
 
 import (
+	"bytes"
 	"errors"
 	"strconv"
 	"strings"
@@ -178,6 +179,15 @@ type Chunk struct {
 func (c *Chunk) Release() {
 	c.pool.release(c.buf)
 	c.buf, c.Data = nil, nil
+}
+
+// Lines returns the chunk's line breaks plus one, as the splitter that cut it counted them (or
+// counted now, for a chunk made by hand).
+func (c *Chunk) Lines() int {
+	if c.lines > 0 {
+		return c.lines
+	}
+	return bytes.Count(c.Data, []byte{'\n'}) + 1
 }
 
 // Splitter cuts a stream into chunks. Next returns io.EOF after the last chunk. Errors other than

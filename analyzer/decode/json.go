@@ -45,7 +45,7 @@ const maxJSONDepth = 10000
 // error, a line whose value is not an object, invalid UTF-8, nesting deeper than 10000.
 func ParseJSONLines(c Chunk, mem memory.Allocator) (arrow.RecordBatch, error) {
 	d := c.Data
-	t := newJSONTable(mem, bytes.Count(d, []byte{'\n'})+1)
+	t := newJSONTable(mem, c.Lines())
 	s := jsonScanner{t: t}
 	valid := utf8.Valid(d)
 	line, rec := firstOr1(c.FirstLine), firstOr1(c.FirstRecord)-1

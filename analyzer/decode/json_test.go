@@ -63,6 +63,9 @@ func readJSONLinesRows(t testing.TB, in string, size int) (jsonRows, error) {
 		if c.FirstRecord != int64(len(out.rows))+1 {
 			t.Fatalf("chunk %d FirstRecord %d, want %d", c.Index, c.FirstRecord, len(out.rows)+1)
 		}
+		if want := bytes.Count(c.Data, []byte{'\n'}) + 1; c.lines != want {
+			t.Fatalf("chunk %d: lines %d, want %d (its line breaks + 1)", c.Index, c.lines, want)
+		}
 		rec, err := ParseJSONLines(c, mem)
 		if err != nil {
 			return out, err

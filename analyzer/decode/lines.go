@@ -20,6 +20,7 @@ type LineSplitter struct {
 func NewLineSplitter(file string, r io.Reader, chunkSize int, pool *Pool) *LineSplitter {
 	s := newSplitter(file, r, chunkSize, DefaultMaxRecordSize, lineEnd)
 	s.pool = pool
+	s.oneLine = true
 	return &LineSplitter{s: s}
 }
 

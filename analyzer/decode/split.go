@@ -41,6 +41,9 @@ type splitter struct {
 	maxRecord int
 	scan      recordScanner
 	plainCSV  bool // CSV: lines without a quote may be taken in bulk (see bulk)
+	// oneLine: every record the scanner finds is one line (LineSplitter), so a chunk's line
+	// breaks are counted as its records are found, not searched for again.
+	oneLine bool
 
 	buf     []byte // unconsumed input; buf[0] is at file offset off
 	whole   []byte // the allocation buf lies in, when it came from pool
@@ -174,6 +177,7 @@ func (s *splitter) next() (Chunk, error) {
 	// between bulk runs are counted at once, not record by record. plain stays set while every
 	// byte of the chunk went through bulk without a carriage return (Chunk.plain).
 	nl, counted, plain := 0, 0, s.plainCSV
+	breaks := 0 // the line breaks of the records found one by one, when oneLine
 	var pieces []piece
 	for !done && s.record == rec0 && err == nil {
 		limit := ((s.off+int64(pos))/s.size + 1) * s.size // records starting before limit belong here
@@ -214,6 +218,9 @@ func (s *splitter) next() (Chunk, error) {
 				break
 			}
 			plain = false
+			if s.oneLine && s.buf[end-1] == '\n' {
+				breaks++
+			}
 			pos = end
 			if !blank {
 				s.record++
@@ -222,7 +229,11 @@ func (s *splitter) next() (Chunk, error) {
 	}
 	if s.record > rec0 {
 		c.Data = s.buf[:pos:pos]
-		nl += bytes.Count(s.buf[counted:pos], []byte{'\n'})
+		if s.oneLine {
+			nl += breaks // (bulk runs are CSV's only: counted is 0)
+		} else {
+			nl += bytes.Count(s.buf[counted:pos], []byte{'\n'})
+		}
 		c.lines, c.plain = nl+1, plain
 		if plain {
 			if pieces = addPiece(pieces, piece{end: pos, lines: nl, records: s.record - rec0}, true); len(pieces) > 1 {
