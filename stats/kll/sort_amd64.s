@@ -13,6 +13,18 @@ DATA reverse8<>+48(SB)/8, $1
 DATA reverse8<>+56(SB)/8, $0
 GLOBL reverse8<>(SB), RODATA|NOPTR, $64
 
+// partLow[c] is the mask of the low c lanes of eight (c = 0 … 8), partHigh[c] that of the low
+// 8 − c, as 16-bit words (KMOVW is AVX-512 F): the store masks of a partition step with c keys
+// below the pivot, loaded by index instead of computed with shifts.
+DATA partLow<>+0(SB)/8, $0x0007000300010000
+DATA partLow<>+8(SB)/8, $0x007f003f001f000f
+DATA partLow<>+16(SB)/2, $0x00ff
+GLOBL partLow<>(SB), RODATA|NOPTR, $18
+DATA partHigh<>+0(SB)/8, $0x001f003f007f00ff
+DATA partHigh<>+8(SB)/8, $0x000100030007000f
+DATA partHigh<>+16(SB)/2, $0x0000
+GLOBL partHigh<>(SB), RODATA|NOPTR, $18
+
 // func partitionAVX512(src, dst []uint64, pivot uint64) int
 //
 // Eight keys per iteration: one unsigned compare with the broadcast pivot gives the lanes below
@@ -27,6 +39,8 @@ TEXT ·partitionAVX512(SB), NOSPLIT, $0-64
 	VPBROADCASTQ pivot+48(FP), Z0
 	LEAQ         (DI)(CX*8), DX // right cursor: keys ≥ pivot are stored below it
 	MOVQ         DI, BX         // left cursor
+	LEAQ         partLow<>(SB), R12
+	LEAQ         partHigh<>(SB), R13
 
 loop:
 	CMPQ        CX, $8
@@ -38,12 +52,8 @@ loop:
 	POPCNTL     AX, AX
 	VPCOMPRESSQ Z1, K1, Z2 // the lanes < pivot, packed low
 	VPCOMPRESSQ Z1, K2, Z3 // the others, packed low
-	MOVL        $0xff, R9
-	SHLXL       AX, R9, R10
-	NOTL        R10
-	KMOVW       R10, K3 // the AX low lanes
-	SHRXL       AX, R9, R10
-	KMOVW       R10, K4 // the 8 - AX low lanes
+	KMOVW       (R12)(AX*2), K3 // the AX low lanes
+	KMOVW       (R13)(AX*2), K4 // the 8 - AX low lanes
 	VMOVDQU64   Z2, K3, (BX)
 	LEAQ        (BX)(AX*8), BX
 	SUBQ        $8, AX
