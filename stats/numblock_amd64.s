@@ -476,6 +476,8 @@ hpair:
 	VMOVDQU64 192(R11), Z10
 	VMOVDQU64 256(R11), Z11
 	VMOVDQU64 320(R11), Z14
+
+hpairbody:
 	HINIT(Z4, Z8, Z9, K1, K2)
 	HINIT(Z14, Z15, Z17, K6, K7)
 	KORTESTB  K1, K6
@@ -519,6 +521,8 @@ pavalanche:
 	AVALANCHE(Z8, Z9)
 	AVALANCHE(Z15, Z17)
 	VMOVDQU64 Z8, (BX)
+	CMPQ      CX, $-1
+	JEQ       done // the last block of an odd number: B was a copy of it
 	VMOVDQU64 Z15, 64(BX)
 
 	ADDQ $384, R11
@@ -527,44 +531,17 @@ pavalanche:
 	JGE  hpair
 
 hone:
-	// The last block of an odd number, alone.
+	// The last block of an odd number goes through the pair's steps as both A and B; only A's
+	// hashes are stored.
 	CMPQ      CX, $-1
 	JNE       done
 	VMOVDQU64 (R11), Z5
 	VMOVDQU64 64(R11), Z6
 	VMOVDQU64 128(R11), Z4
-	HINIT(Z4, Z8, Z9, K1, K2)
-	KORTESTB  K1, K1
-	JZ        word2
-	XXSTEP(Z5, K1, Z8, Z9)
-
-word2:
-	KORTESTB  K2, K2
-	JZ        tail
-	XXSTEP(Z6, K2, Z8, Z9)
-
-tail:
-	VPBLENDMQ Z6, Z5, K1, Z7
-	FOURMASK(Z4, Z3, Z9, K3)
-	KORTESTB  K3, K3
-	JZ        bytes
-	XXFOUR(K3, Z8, Z7, Z9)
-
-bytes:
-	BYTEMASKS(Z4, Z3, Z9, K3, K4, K5)
-	KORTESTB  K3, K3
-	JZ        avalanche
-	XXBYTE(K3, Z8, Z7, Z9)
-	KORTESTB  K4, K4
-	JZ        avalanche
-	XXBYTE(K4, Z8, Z7, Z9)
-	KORTESTB  K5, K5
-	JZ        avalanche
-	XXBYTE(K5, Z8, Z7, Z9)
-
-avalanche:
-	AVALANCHE(Z8, Z9)
-	VMOVDQU64 Z8, (BX)
+	VMOVDQA64 Z5, Z10
+	VMOVDQA64 Z6, Z11
+	VMOVDQA64 Z4, Z14
+	JMP       hpairbody
 
 done:
 	VZEROUPPER

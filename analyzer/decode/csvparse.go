@@ -37,16 +37,13 @@ type piece struct {
 // (it is released when fn returns). Errors are ParseCSV's, numbered in the file as ParseCSV numbers
 // them, and fn's, returned as they are; the batches before an error have been handed to fn.
 func ParseCSVBatches(c Chunk, names []string, mem memory.Allocator, fn func(arrow.RecordBatch) error) error {
-	if len(c.pieces) == 0 {
-		rec, err := ParseCSV(c, names, mem)
-		if err != nil {
-			return err
-		}
-		defer rec.Release()
-		return fn(rec)
+	pieces := c.pieces
+	if len(pieces) == 0 {
+		// One batch: the chunk itself (lines -1: a hand-made chunk's are counted by ParseCSV).
+		pieces = []piece{{end: len(c.Data), lines: c.lines - 1}}
 	}
 	start, lines, records := 0, 0, int64(0)
-	for _, p := range c.pieces {
+	for _, p := range pieces {
 		pc := Chunk{File: c.File, Index: c.Index, Data: c.Data[start:p.end:p.end],
 			FirstLine: c.FirstLine + int64(lines), FirstRecord: c.FirstRecord + records,
 			lines: p.lines - lines + 1, plain: c.plain}
@@ -80,10 +77,7 @@ func ParseCSV(c Chunk, names []string, mem memory.Allocator) (arrow.RecordBatch,
 	d := c.Data
 	ncol := len(names)
 	// Upper bound on records: every record but the last ends with '\n'.
-	rows := c.lines
-	if rows == 0 {
-		rows = bytes.Count(d, []byte{'\n'}) + 1
-	}
+	rows := c.Lines()
 	if ncol > 0 && fastCSV && plainChunk(&c) {
 		if rec, ok, err := parseFast(d, names, rows-1, mem); ok {
 			return rec, err

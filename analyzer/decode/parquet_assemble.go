@@ -100,19 +100,11 @@ func (c *pqColumn) dictionary(d *parquetfile.Values, dt arrow.DataType) arrow.Ar
 	var buffers []*memory.Buffer
 	switch c.node.Type {
 	case parquetfile.Int32:
-		wide := make([]int64, d.Len)
-		for i, v := range d.Int32[:d.Len] {
-			wide[i] = int64(v)
-		}
-		dt, buffers = arrow.PrimitiveTypes.Int64, []*memory.Buffer{nil, memory.NewBufferBytes(pqBytes(wide))}
+		dt, buffers = arrow.PrimitiveTypes.Int64, []*memory.Buffer{nil, memory.NewBufferBytes(pqBytes(pqWidened[int32, int64](d.Int32[:d.Len])))}
 	case parquetfile.Int64:
 		buffers = []*memory.Buffer{nil, memory.NewBufferBytes(pqBytes(d.Int64[:d.Len]))}
 	case parquetfile.Float:
-		wide := make([]float64, d.Len)
-		for i, v := range d.Float[:d.Len] {
-			wide[i] = float64(v)
-		}
-		dt, buffers = arrow.PrimitiveTypes.Float64, []*memory.Buffer{nil, memory.NewBufferBytes(pqBytes(wide))}
+		dt, buffers = arrow.PrimitiveTypes.Float64, []*memory.Buffer{nil, memory.NewBufferBytes(pqBytes(pqWidened[float32, float64](d.Float[:d.Len])))}
 	case parquetfile.Double:
 		buffers = []*memory.Buffer{nil, memory.NewBufferBytes(pqBytes(d.Double[:d.Len]))}
 	default:
@@ -777,4 +769,14 @@ func pqDecimal256FromBytes(b []byte) (decimal256.Num, bool) {
 	}
 	return decimal256.New(binary.BigEndian.Uint64(be[:8]), binary.BigEndian.Uint64(be[8:16]),
 		binary.BigEndian.Uint64(be[16:24]), binary.BigEndian.Uint64(be[24:])), true
+}
+
+// pqWidened returns a copy of vals converted to the wider type (a dictionary's INT32 or FLOAT
+// values, as the normalisation widens them).
+func pqWidened[S int32 | float32, T int64 | float64](vals []S) []T {
+	out := make([]T, len(vals))
+	for i, v := range vals {
+		out[i] = T(v)
+	}
+	return out
 }

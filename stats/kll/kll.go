@@ -93,12 +93,9 @@ func newSketch(k int, c float64, n int) *Sketch {
 }
 
 // reuse empties s (of the default parameters) into the sketch newSketch(DefaultK, DefaultC, n)
-// returns: every level keeps its buffer, emptied, for expand to hand out again (levels past the
-// sketch's count hold theirs until Trim).
+// returns: every level keeps its buffer for expand to hand out again, emptied and with fresh
+// counters (levels past the sketch's count hold theirs until Trim).
 func (s *Sketch) reuse(n int) {
-	for i := range s.levels {
-		s.levels[i] = level{buf: s.levels[i].buf[:0]}
-	}
 	s.levels, s.caps, s.totalCap, s.actual = s.levels[:0], s.caps[:0], 0, 0
 	s.expand()
 	// Level 0 as newSketch sizes it, unless the released buffer is near that size: a sketch of a
@@ -256,28 +253,18 @@ func (s *Sketch) UpdateMany(xs []float64) {
 		// Update condenses after the append that makes actual exceed totalCap (at once if it
 		// already does: a condense compacts one level, which need not bring it under).
 		k := min(len(xs), max(1, s.totalCap-s.actual+1))
-		l0 := &s.levels[0]
-		if s.actual+k > s.totalCap && len(l0.buf)+k >= s.caps[0] {
-			// The run ends in a condense that compacts level 0 (the lowest level at its
-			// capacity): the run's values go into that compaction without a copy into level 0
-			// first (BENCHMARKS.md, "Runs compacted in place").
-			if len(s.levels) == 1 {
-				s.expand()
-			}
-			s.compactWith(0, xs[:k])
+		if s.addLevel0(xs[:k], s.actual+k > s.totalCap) {
 			s.actual = s.itemCount()
 			if invariants {
 				s.check("UpdateMany")
 			}
-			xs = xs[k:]
-			continue
+		} else {
+			s.actual += k
+			if s.actual > s.totalCap {
+				s.condense()
+			}
 		}
-		l0.buf = append(l0.buf, xs[:k]...)
-		s.actual += k
 		xs = xs[k:]
-		if s.actual > s.totalCap {
-			s.condense()
-		}
 	}
 }
 
@@ -314,6 +301,23 @@ var workspaces = sync.Pool{New: func() any { return new([]uint64) }}
 // unsorted buffer if size is odd (else nothing); increment numOfCompress. The total weight is
 // unchanged: n items of weight 2^h become n/2 items of weight 2^(h+1).
 func (s *Sketch) compact(h int) { s.compactWith(h, nil) }
+
+// addLevel0 appends more to level 0, unless due (the caller condenses next: Update's and Merge's
+// rules differ) and level 0 then holds at least its capacity, so that condense would compact it
+// first: then it does that compaction with more in place, without copying more into level 0
+// (BENCHMARKS.md, "Runs compacted in place"), and reports true. The caller recounts actual.
+func (s *Sketch) addLevel0(more []float64, due bool) bool {
+	l0 := &s.levels[0]
+	if !due || len(more) == 0 || len(l0.buf)+len(more) < s.caps[0] {
+		l0.buf = append(l0.buf, more...)
+		return false
+	}
+	if len(s.levels) == 1 {
+		s.expand() // as condense does before compacting the top level
+	}
+	s.compactWith(0, more)
+	return true
+}
 
 // compactWith is compact applied to level h's buffer followed by the items of more, without
 // appending them to it first.
@@ -386,18 +390,10 @@ func (s *Sketch) Merge(o *Sketch) {
 	for i := 1; i < len(o.levels); i++ {
 		s.levels[i].buf = append(s.levels[i].buf, o.levels[i].buf...)
 	}
-	// Level 0 last: when the first condense below would compact it (the lowest level, at its
-	// capacity), o's items go into that compaction without a copy into level 0 (as UpdateMany's
-	// runs do; a chunk of wide data is a few hundred items on level 0 alone).
+	// Level 0 last, so that the first condense below can take o's items in place (a chunk of
+	// wide data is a few hundred items on level 0 alone).
 	more := o.levels[0].buf
-	if len(more) > 0 && s.itemCount()+len(more) >= s.totalCap && len(s.levels[0].buf)+len(more) >= s.caps[0] {
-		if len(s.levels) == 1 {
-			s.expand()
-		}
-		s.compactWith(0, more)
-	} else {
-		s.levels[0].buf = append(s.levels[0].buf, more...)
-	}
+	s.addLevel0(more, s.itemCount()+len(more) >= s.totalCap)
 	s.actual = s.itemCount()
 	for s.actual >= s.totalCap {
 		// Unreachable guard: with actual ≥ totalCap some level holds ≥ its capacity, so condense

@@ -1,7 +1,6 @@
 package kll
 
 import (
-	"bytes"
 	"fmt"
 	"math"
 	"math/big"
@@ -11,6 +10,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -868,14 +868,11 @@ func TestNewReserved(t *testing.T) {
 			s.Update(x)
 			ref.Update(x)
 			if i%997 == 0 || i == len(xs)-1 {
-				a, _ := s.MarshalBinary()
-				b, _ := ref.MarshalBinary()
-				if !bytes.Equal(a, b) {
-					t.Fatalf("NewReserved(%d) after %d updates differs from New", n, i+1)
-				}
+				sameState(t, fmt.Sprintf("NewReserved(%d) after %d updates, against New", n, i+1), s, ref)
 			}
 		}
 	}
+	released = sync.Pool{} // a released sketch would be handed out without allocating (Release)
 	if a := testing.AllocsPerRun(100, func() { NewReserved(580) }); a != 2 {
 		t.Fatalf("NewReserved: %v allocations, want 2", a)
 	}
@@ -901,11 +898,7 @@ func TestUpdateMany(t *testing.T) {
 				many.UpdateMany(rest[:k])
 				rest = rest[k:]
 			}
-			a, _ := one.MarshalBinary()
-			b, _ := many.MarshalBinary()
-			if !bytes.Equal(a, b) || one.actual != many.actual {
-				t.Fatalf("n=%d, runs up to %d: UpdateMany's sketch differs from Update's", n, maxRun)
-			}
+			sameState(t, fmt.Sprintf("n=%d, runs up to %d: UpdateMany against Update", n, maxRun), many, one)
 		}
 	}
 }
@@ -941,16 +934,7 @@ func TestReuse(t *testing.T) {
 					ref.Merge(other)
 				}
 			}
-			a, _ := used.MarshalBinary()
-			b, _ := ref.MarshalBinary()
-			if !bytes.Equal(a, b) {
-				t.Fatalf("%d values, reused, then %d: differs from a new sketch", before, after)
-			}
-			for h := range ref.levels {
-				if x, y := used.levels[h], ref.levels[h]; x.numCompress != y.numCompress || x.offset != y.offset {
-					t.Fatalf("%d then %d: level %d counters %d/%d, want %d/%d", before, after, h, x.numCompress, x.offset, y.numCompress, y.offset)
-				}
-			}
+			sameState(t, fmt.Sprintf("%d values, reused, then %d, against a new sketch", before, after), used, ref)
 			used.Trim()
 			for _, l := range used.levels[len(used.levels):cap(used.levels)] {
 				if l.buf != nil {
@@ -987,16 +971,7 @@ func TestMergeMatchesAppend(t *testing.T) {
 		o := build(DefaultK, DefaultC, gen([]string{"normal", "dup20", "uniform"}[i%3], n, r))
 		got.Merge(o)
 		mergeAppend(want, o)
-		a, _ := got.MarshalBinary()
-		b, _ := want.MarshalBinary()
-		if !bytes.Equal(a, b) {
-			t.Fatalf("merge %d (%d items): Merge differs from appending every level", i, n)
-		}
-		for h := range want.levels {
-			if x, y := got.levels[h], want.levels[h]; x.numCompress != y.numCompress || x.offset != y.offset {
-				t.Fatalf("merge %d: level %d counters %d/%d, want %d/%d", i, h, x.numCompress, x.offset, y.numCompress, y.offset)
-			}
-		}
+		sameState(t, fmt.Sprintf("merge %d (%d items): Merge against appending every level", i, n), got, want)
 	}
 }
 
@@ -1024,11 +999,7 @@ func TestReleaseThenNew(t *testing.T) {
 			s.Update(x)
 			ref.Update(x)
 			if j%4999 == 0 {
-				a, _ := s.MarshalBinary()
-				b, _ := ref.MarshalBinary()
-				if !bytes.Equal(a, b) {
-					t.Fatalf("round %d: after %d updates the sketch differs from a new one", i, j+1)
-				}
+				sameState(t, fmt.Sprintf("round %d: after %d updates, against a new sketch", i, j+1), s, ref)
 			}
 		}
 		if s := New(); s.K() != DefaultK || len(s.levels) != 1 || len(s.levels[0].buf) != 0 || s.actual != 0 {
