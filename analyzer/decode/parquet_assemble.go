@@ -20,6 +20,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -515,11 +516,7 @@ func (a *pqAssembler) leaf(f *pqField, idx [][]int32, n int) (arrow.Array, error
 		bits := make([]byte, (n+7)/8)
 		var bitmap []byte
 		if vi == nil {
-			for k, b := range v.Bool[:n] {
-				if b {
-					bits[k>>3] |= 1 << (k & 7)
-				}
-			}
+			packBools(bits, v.Bool[:n])
 		} else {
 			bitmap = make([]byte, (n+7)/8)
 			for k, j := range vi {
@@ -779,4 +776,23 @@ func pqWidened[S int32 | float32, T int64 | float64](vals []S) []T {
 		out[i] = T(v)
 	}
 	return out
+}
+
+// packBools sets bit k of bits (least significant first) for each true bools[k]; bits is zero
+// and holds (len(bools)+7)/8 bytes. Eight bools (bytes 0 or 1) become one byte with one
+// multiplication: the factor's byte k is 2^(7-k), so bool i lands on bit 56+i and no two
+// partial products share a bit.
+func packBools(bits []byte, bools []bool) {
+	whole := len(bools) &^ 7
+	if whole > 0 {
+		b := unsafe.Slice((*byte)(unsafe.Pointer(&bools[0])), whole)
+		for k := range whole / 8 {
+			bits[k] = byte(binary.LittleEndian.Uint64(b[8*k:]) * 0x0102040810204080 >> 56)
+		}
+	}
+	for k := whole; k < len(bools); k++ {
+		if bools[k] {
+			bits[k>>3] |= 1 << (k & 7)
+		}
+	}
 }

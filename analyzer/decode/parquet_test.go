@@ -874,3 +874,26 @@ func TestParquetFileSharedFooter(t *testing.T) {
 		t.Fatalf("ReadParquet gave %d row groups, want 9", len(want))
 	}
 }
+
+// TestPackBools packs bools of every length from 0 to 80, random and all true, against bit-by-bit
+// packing.
+func TestPackBools(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	for n := range 81 {
+		for _, all := range []bool{false, true} {
+			bools := make([]bool, n)
+			want := make([]byte, (n+7)/8)
+			for k := range bools {
+				bools[k] = all || r.IntN(2) == 0
+				if bools[k] {
+					want[k/8] |= 1 << (k % 8)
+				}
+			}
+			got := make([]byte, (n+7)/8)
+			packBools(got, bools)
+			if !bytes.Equal(got, want) {
+				t.Fatalf("%d bools (all true %v): %08b, want %08b", n, all, got, want)
+			}
+		}
+	}
+}

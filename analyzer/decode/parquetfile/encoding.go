@@ -200,23 +200,21 @@ func (p *plainDecoder) need(n, size int) ([]byte, error) {
 
 func (p *plainDecoder) decode(v *Values, n int) error {
 	if p.t == ByteArray {
-		// First pass: the lengths, to reserve the bytes once.
-		total, pos := 0, p.pos
-		for range n {
-			if len(p.data)-pos < 4 {
-				return errValuesTruncated
+		// The values' bytes are fewer than the page's bytes left, so reserving those (and 16
+		// bytes of slack for putBytes) lets one pass check, move and count the values. Only
+		// where that bound would pass 2 GiB are the lengths summed first.
+		bound := len(p.data) - p.pos
+		if len(v.Bytes)+bound > math.MaxInt32 {
+			total, err := p.byteArrayTotal(n)
+			if err != nil {
+				return err
 			}
-			l := binary.LittleEndian.Uint32(p.data[pos:])
-			if uint64(l) > uint64(len(p.data)-pos-4) {
-				return errValuesTruncated
+			if len(v.Bytes)+total > math.MaxInt32 {
+				return errors.New("more than 2 GiB of BYTE_ARRAY data in one batch")
 			}
-			total += int(l)
-			pos += 4 + int(l)
+			bound = total
 		}
-		if len(v.Bytes)+total > math.MaxInt32 {
-			return errors.New("more than 2 GiB of BYTE_ARRAY data in one batch")
-		}
-		v.reserve(ByteArray, n, total+16) // 16 bytes of slack for putBytes
+		v.reserve(ByteArray, n, bound+16)
 	} else {
 		v.reserve(p.t, n, n*valueSize(p.t, p.width))
 	}
@@ -228,10 +226,8 @@ func (p *plainDecoder) decode(v *Values, n int) error {
 		}
 		at := len(v.Bool)
 		v.Bool = v.Bool[:at+n] // reserved above
-		for j, out := 0, v.Bool[at:]; j < len(out); j++ {
-			out[j] = p.data[p.bit/8]>>(p.bit%8)&1 == 1
-			p.bit++
-		}
+		unpackBools(v.Bool[at:], p.data, p.bit)
+		p.bit += uint64(n)
 	case Int32:
 		err = plainFixed(p, &v.Int32, n, func(b []byte) int32 { return int32(binary.LittleEndian.Uint32(b)) })
 	case Int64:
@@ -260,7 +256,13 @@ func (p *plainDecoder) decode(v *Values, n int) error {
 				i, at, p.pos = i+k, a, pos
 				continue
 			}
+			if len(p.data)-p.pos < 4 {
+				return errValuesTruncated
+			}
 			l := int(binary.LittleEndian.Uint32(p.data[p.pos:]))
+			if uint64(l) > uint64(len(p.data)-p.pos-4) {
+				return errValuesTruncated
+			}
 			p.pos += 4
 			at = putBytes(bs, at, p.data, p.pos, p.pos+l)
 			offs[base+i] = int32(at)
@@ -276,6 +278,57 @@ func (p *plainDecoder) decode(v *Values, n int) error {
 	}
 	v.Len += n
 	return nil
+}
+
+// byteArrayTotal sums the lengths of the next n PLAIN BYTE_ARRAY values, checking each against
+// the page.
+func (p *plainDecoder) byteArrayTotal(n int) (int, error) {
+	total, pos := 0, p.pos
+	for range n {
+		if len(p.data)-pos < 4 {
+			return 0, errValuesTruncated
+		}
+		l := binary.LittleEndian.Uint32(p.data[pos:])
+		if uint64(l) > uint64(len(p.data)-pos-4) {
+			return 0, errValuesTruncated
+		}
+		total += int(l)
+		pos += 4 + int(l)
+	}
+	return total, nil
+}
+
+// boolBytes[b] is byte b's eight bits as eight bools, bit 0 first, in one little-endian word.
+var boolBytes = func() (t [256]uint64) {
+	for b := range t {
+		for i := range 8 {
+			t[b] |= uint64(b>>i&1) << (8 * i)
+		}
+	}
+	return t
+}()
+
+// unpackBools sets out[j] to bit (bit + j) of src, bits numbered from each byte's least
+// significant one (Parquet's bit-packed booleans). The caller checked that src holds them. Whole
+// bytes become eight bools with one table load and one 8-byte store.
+func unpackBools(out []bool, src []byte, bit uint64) {
+	j := 0
+	for ; j < len(out) && bit%8 != 0; j++ {
+		out[j] = src[bit/8]>>(bit%8)&1 == 1
+		bit++
+	}
+	if rest := len(out) - j; rest >= 8 {
+		bytes := unsafe.Slice((*byte)(unsafe.Pointer(&out[j])), rest) // a bool is one byte, 0 or 1
+		for k, b := range src[bit/8 : bit/8+uint64(rest/8)] {
+			binary.LittleEndian.PutUint64(bytes[8*k:], boolBytes[b])
+		}
+		j += rest &^ 7
+		bit += uint64(rest &^ 7)
+	}
+	for ; j < len(out); j++ {
+		out[j] = src[bit/8]>>(bit%8)&1 == 1
+		bit++
+	}
 }
 
 // plainFixed is plainDecoder.decode for a fixed-width type: the next n values, reserved in out

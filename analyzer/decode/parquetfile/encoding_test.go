@@ -101,6 +101,31 @@ func TestByteArrays(t *testing.T) {
 	if p.decode(&v, 1) == nil {
 		t.Error("read past the page without an error")
 	}
+	// A page cut inside a value, or whose last length claims more bytes than the page holds
+	// (long and short values): an error, and the batch keeps the values it had.
+	for _, tc := range []struct {
+		name string
+		page []byte
+	}{
+		{"cut", page[:len(page)-3]},
+		{"long length", binary.LittleEndian.AppendUint32(slices.Clip(page), 1<<20)},
+		{"short length", append(binary.LittleEndian.AppendUint32(slices.Clip(page), 9), "abc"...)},
+		{"cut length", append(slices.Clip(page), 1, 0)},
+	} {
+		bad := plainDecoder{t: ByteArray, data: tc.page}
+		var bv Values
+		if err := bad.decode(&bv, 100); err != nil {
+			t.Fatal(err)
+		}
+		before := slices.Clone(bv.Bytes)
+		if err := bad.decode(&bv, len(vals)+1-100); err == nil {
+			t.Errorf("%s: no error", tc.name)
+		}
+		check(tc.name, &bv, vals[:100])
+		if !slices.Equal(bv.Bytes, before) {
+			t.Errorf("%s: the batch's bytes changed", tc.name)
+		}
+	}
 
 	dict := &Values{}
 	if err := (&plainDecoder{t: ByteArray, data: page}).decode(dict, len(vals)); err != nil {
@@ -130,7 +155,7 @@ func TestByteArrays(t *testing.T) {
 	}
 	bp := plainDecoder{t: Boolean, data: bits}
 	var bv Values
-	for _, n := range []int{3, 13, 300} {
+	for _, n := range []int{3, 13, 7, 8, 1, 284} { // starts inside bytes and on them
 		if err := bp.decode(&bv, n); err != nil {
 			t.Fatal(err)
 		}
