@@ -200,21 +200,7 @@ func (p *plainDecoder) need(n, size int) ([]byte, error) {
 
 func (p *plainDecoder) decode(v *Values, n int) error {
 	if p.t == ByteArray {
-		// The values' bytes are fewer than the page's bytes left, so reserving those (and 16
-		// bytes of slack for putBytes) lets one pass check, move and count the values. Only
-		// where that bound would pass 2 GiB are the lengths summed first.
-		bound := len(p.data) - p.pos
-		if len(v.Bytes)+bound > math.MaxInt32 {
-			total, err := p.byteArrayTotal(n)
-			if err != nil {
-				return err
-			}
-			if len(v.Bytes)+total > math.MaxInt32 {
-				return errors.New("more than 2 GiB of BYTE_ARRAY data in one batch")
-			}
-			bound = total
-		}
-		v.reserve(ByteArray, n, bound+16)
+		v.reserve(ByteArray, n, 0) // the bytes grow as the values are moved
 	} else {
 		v.reserve(p.t, n, n*valueSize(p.t, p.width))
 	}
@@ -247,14 +233,19 @@ func (p *plainDecoder) decode(v *Values, n int) error {
 		}
 		v.Bytes = append(v.Bytes, b...)
 	case ByteArray:
-		// Lengths were checked by the first pass, and bs has 16 bytes of slack.
+		// One pass checks, moves and counts the values. plainShort moves at most as many values
+		// as the storage has 16 bytes for (with 16 of slack); a longer value, or too little room,
+		// takes the checked path, which grows the storage by doubling. On an error the batch is
+		// as it was: bs and offs are local until the end.
 		bs, at, offs := v.Bytes[:cap(v.Bytes)], len(v.Bytes), v.Offsets
-		base := len(offs)
+		at0, base := at, len(offs)
 		offs = offs[:base+n] // reserved above
 		for i := 0; i < n; {
-			if k, a, pos := plainShort(&bs[0], at, &p.data[0], p.pos, len(p.data), &offs[base+i], n-i); k > 0 {
-				i, at, p.pos = i+k, a, pos
-				continue
+			if m := min(n-i, (len(bs)-at-16)/16); m > 0 {
+				if k, a, pos := plainShort(unsafe.SliceData(bs), at, unsafe.SliceData(p.data), p.pos, len(p.data), &offs[base+i], m); k > 0 {
+					i, at, p.pos = i+k, a, pos
+					continue
+				}
 			}
 			if len(p.data)-p.pos < 4 {
 				return errValuesTruncated
@@ -262,6 +253,22 @@ func (p *plainDecoder) decode(v *Values, n int) error {
 			l := int(binary.LittleEndian.Uint32(p.data[p.pos:]))
 			if uint64(l) > uint64(len(p.data)-p.pos-4) {
 				return errValuesTruncated
+			}
+			if at+l+16 > len(bs) {
+				if at+l > math.MaxInt32 {
+					return errors.New("more than 2 GiB of BYTE_ARRAY data in one batch")
+				}
+				// Room for the values left at the mean length so far (this one's if none), an
+				// eighth more, and at least a quarter more than before; at most 2 GiB and the
+				// slack, so that plainShort too stays within 2 GiB.
+				mean := l
+				if i > 0 {
+					mean = (at - at0) / i
+				}
+				want := max(at+l+16+(n-i-1)*mean*9/8, len(bs)+len(bs)/4, 4096)
+				grown := make([]byte, min(want, math.MaxInt32+16))
+				copy(grown, bs[:at])
+				bs = grown
 			}
 			p.pos += 4
 			at = putBytes(bs, at, p.data, p.pos, p.pos+l)
@@ -278,24 +285,6 @@ func (p *plainDecoder) decode(v *Values, n int) error {
 	}
 	v.Len += n
 	return nil
-}
-
-// byteArrayTotal sums the lengths of the next n PLAIN BYTE_ARRAY values, checking each against
-// the page.
-func (p *plainDecoder) byteArrayTotal(n int) (int, error) {
-	total, pos := 0, p.pos
-	for range n {
-		if len(p.data)-pos < 4 {
-			return 0, errValuesTruncated
-		}
-		l := binary.LittleEndian.Uint32(p.data[pos:])
-		if uint64(l) > uint64(len(p.data)-pos-4) {
-			return 0, errValuesTruncated
-		}
-		total += int(l)
-		pos += 4 + int(l)
-	}
-	return total, nil
 }
 
 // boolBytes[b] is byte b's eight bits as eight bools, bit 0 first, in one little-endian word.

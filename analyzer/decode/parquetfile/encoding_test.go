@@ -90,16 +90,20 @@ func TestByteArrays(t *testing.T) {
 			t.Fatalf("%s: %d bytes, offsets end at %d", name, len(v.Bytes), v.Offsets[len(want)])
 		}
 	}
-	p := plainDecoder{t: ByteArray, data: page}
-	var v Values
-	for _, n := range []int{1, 99, 300, 300} {
-		if err := p.decode(&v, n); err != nil {
-			t.Fatal(err)
+	// Read into a batch without room (the lengths summed first, then exactly that reserved) and
+	// into one with room for the page (one pass).
+	for _, room := range []int{0, len(page) + 16} {
+		p := plainDecoder{t: ByteArray, data: page}
+		v := Values{Bytes: make([]byte, 0, room)}
+		for _, n := range []int{1, 99, 300, 300} {
+			if err := p.decode(&v, n); err != nil {
+				t.Fatal(err)
+			}
 		}
-	}
-	check("plain", &v, vals)
-	if p.decode(&v, 1) == nil {
-		t.Error("read past the page without an error")
+		check("plain", &v, vals)
+		if p.decode(&v, 1) == nil {
+			t.Error("read past the page without an error")
+		}
 	}
 	// A page cut inside a value, or whose last length claims more bytes than the page holds
 	// (long and short values): an error, and the batch keeps the values it had.
@@ -112,18 +116,20 @@ func TestByteArrays(t *testing.T) {
 		{"short length", append(binary.LittleEndian.AppendUint32(slices.Clip(page), 9), "abc"...)},
 		{"cut length", append(slices.Clip(page), 1, 0)},
 	} {
-		bad := plainDecoder{t: ByteArray, data: tc.page}
-		var bv Values
-		if err := bad.decode(&bv, 100); err != nil {
-			t.Fatal(err)
-		}
-		before := slices.Clone(bv.Bytes)
-		if err := bad.decode(&bv, len(vals)+1-100); err == nil {
-			t.Errorf("%s: no error", tc.name)
-		}
-		check(tc.name, &bv, vals[:100])
-		if !slices.Equal(bv.Bytes, before) {
-			t.Errorf("%s: the batch's bytes changed", tc.name)
+		for _, room := range []int{0, len(tc.page) + 16} {
+			bad := plainDecoder{t: ByteArray, data: tc.page}
+			bv := Values{Bytes: make([]byte, 0, room)}
+			if err := bad.decode(&bv, 100); err != nil {
+				t.Fatal(err)
+			}
+			before := slices.Clone(bv.Bytes)
+			if err := bad.decode(&bv, len(vals)+1-100); err == nil {
+				t.Errorf("%s, room %d: no error", tc.name, room)
+			}
+			check(tc.name, &bv, vals[:100])
+			if !slices.Equal(bv.Bytes, before) {
+				t.Errorf("%s, room %d: the batch's bytes changed", tc.name, room)
+			}
 		}
 	}
 
