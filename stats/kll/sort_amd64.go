@@ -16,6 +16,24 @@ var useAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasBMI2
 //go:noescape
 func partitionAVX512(src, dst []uint64, pivot uint64) int
 
+// partPerm[m] is the VPERMQ index vector (as bytes) that moves the lanes set in the 8-bit mask m
+// first and the others after them, each in lane order: partitionAVX512's permutation for a
+// compare mask m.
+var partPerm = func() (t [256][8]uint8) {
+	for m := range t {
+		k := 0
+		for _, set := range []bool{true, false} {
+			for lane := range 8 {
+				if (m>>lane&1 == 1) == set {
+					t[m][k] = uint8(lane)
+					k++
+				}
+			}
+		}
+	}
+	return t
+}()
+
 // sort32AVX512 sorts the n ≤ 32 keys at src into dst (which may be src).
 //
 //go:noescape

@@ -13,25 +13,24 @@ DATA reverse8<>+48(SB)/8, $1
 DATA reverse8<>+56(SB)/8, $0
 GLOBL reverse8<>(SB), RODATA|NOPTR, $64
 
-// partLow[c] is the mask of the low c lanes of eight (c = 0 … 8), partHigh[c] that of the low
-// 8 − c, as 16-bit words (KMOVW is AVX-512 F): the store masks of a partition step with c keys
-// below the pivot, loaded by index instead of computed with shifts.
+// partLow[c] is the mask of the low c lanes of eight (c = 0 … 8), as 16-bit words (KMOVW is
+// AVX-512 F): the left store mask of a partition step with c keys below the pivot, loaded by
+// index instead of computed with shifts.
 DATA partLow<>+0(SB)/8, $0x0007000300010000
 DATA partLow<>+8(SB)/8, $0x007f003f001f000f
 DATA partLow<>+16(SB)/2, $0x00ff
 GLOBL partLow<>(SB), RODATA|NOPTR, $18
-DATA partHigh<>+0(SB)/8, $0x001f003f007f00ff
-DATA partHigh<>+8(SB)/8, $0x000100030007000f
-DATA partHigh<>+16(SB)/2, $0x0000
-GLOBL partHigh<>(SB), RODATA|NOPTR, $18
 
 // func partitionAVX512(src, dst []uint64, pivot uint64) int
 //
 // Eight keys per iteration: one unsigned compare with the broadcast pivot gives the lanes below
-// it, which VPCOMPRESSQ packs into one register and a masked store writes at the left cursor;
-// the other lanes go the same way below the right cursor, which starts at the end of dst. The
-// last len(src) mod 8 keys are loaded under a mask. No branch depends on the keys. (VPCOMPRESSQ
-// straight to memory measured the same on Ice Lake, and is microcoded and slow on AMD Zen 4.)
+// it, which go to the left cursor, and the others, which go below the right cursor (it starts at
+// the end of dst): one permutation of the eight keys (partPerm, by the compare mask) puts the
+// lanes below the pivot first. While 16 keys are left the register is stored whole twice
+// (loop16); the last 8–15 keys take masked stores, and the last len(src) mod 8 are loaded under
+// a mask. No branch depends on the keys. The permutation replaced two VPCOMPRESSQ (BENCHMARKS.md,
+// ninth session: 2 p5 operations a step instead of 4; VPCOMPRESSQ to memory is microcoded and
+// slow on AMD Zen 4).
 TEXT ·partitionAVX512(SB), NOSPLIT, $0-64
 	MOVQ         src_base+0(FP), SI
 	MOVQ         src_len+8(FP), CX
@@ -40,58 +39,72 @@ TEXT ·partitionAVX512(SB), NOSPLIT, $0-64
 	LEAQ         (DI)(CX*8), DX // right cursor: keys ≥ pivot are stored below it
 	MOVQ         DI, BX         // left cursor
 	LEAQ         partLow<>(SB), R12
-	LEAQ         partHigh<>(SB), R13
+	LEAQ         ·partPerm(SB), R14
+
+	// While 16 or more keys are left, one permutation (by the compare mask, from partPerm) puts
+	// the lanes below the pivot first and the others after them, and the register is stored
+	// whole twice: at the left cursor (its first c lanes count) and ending at the right cursor
+	// (its last 8 − c lanes count). The other lanes land in the gap between the cursors, which
+	// is at least 16 keys wide, so later stores overwrite them, and neither store reaches a key
+	// already placed.
+loop16:
+	CMPQ        CX, $16
+	JB          loop
+	VMOVDQU64   (SI), Z1
+	VPCMPUQ     $1, Z0, Z1, K1 // K1: lanes < pivot
+	KMOVW       K1, AX
+	VPMOVZXBQ   (R14)(AX*8), Z2
+	POPCNTL     AX, AX
+	VPERMQ      Z1, Z2, Z3
+	VMOVDQU64   Z3, (BX)
+	VMOVDQU64   Z3, -64(DX)
+	LEAQ        (BX)(AX*8), BX
+	SUBQ        $8, AX
+	LEAQ        (DX)(AX*8), DX // DX -= 8·(8 - below)
+	ADDQ        $64, SI
+	SUBQ        $8, CX
+	JMP         loop16
 
 loop:
+	// 8–15 keys left: the same permutation, stored under masks (the gap may be too narrow for
+	// whole stores).
 	CMPQ        CX, $8
 	JB          tail
 	VMOVDQU64   (SI), Z1
 	VPCMPUQ     $1, Z0, Z1, K1 // K1: lanes < pivot
-	KNOTW       K1, K2
 	KMOVW       K1, AX
+	VPMOVZXBQ   (R14)(AX*8), Z2
 	POPCNTL     AX, AX
-	VPCOMPRESSQ Z1, K1, Z2 // the lanes < pivot, packed low
-	VPCOMPRESSQ Z1, K2, Z3 // the others, packed low
+	VPERMQ      Z1, Z2, Z3
 	KMOVW       (R12)(AX*2), K3 // the AX low lanes
-	KMOVW       (R13)(AX*2), K4 // the 8 - AX low lanes
-	VMOVDQU64   Z2, K3, (BX)
+	KNOTW       K3, K4          // the others (bits 8–15 name no lane)
+	VMOVDQU64   Z3, K3, (BX)
+	VMOVDQU64   Z3, K4, -64(DX)
 	LEAQ        (BX)(AX*8), BX
 	SUBQ        $8, AX
-	LEAQ        (DX)(AX*8), DX // DX -= 8·(8 - below)
-	VMOVDQU64   Z3, K4, (DX)
+	LEAQ        (DX)(AX*8), DX  // DX -= 8·(8 - below)
 	ADDQ        $64, SI
 	SUBQ        $8, CX
 	JMP         loop
 
 tail:
-	TESTQ         CX, CX
-	JZ            done
-	MOVL          $1, AX
-	SHLL          CX, AX
-	DECL          AX
-	KMOVW         AX, K3 // the CX lanes that hold keys
-	VMOVDQU64.Z   (SI), K3, Z1
-	VPCMPUQ       $1, Z0, Z1, K3, K1
-	KANDNW        K3, K1, K2
-	KMOVW         K1, AX
-	POPCNTL       AX, AX
-	VPCOMPRESSQ   Z1, K1, Z2
-	VPCOMPRESSQ   Z1, K2, Z3
-	MOVL          $0xff, R9
-	MOVL          $8, R10
-	SUBL          AX, R10
-	SHRXL         R10, R9, R10
-	KMOVW         R10, K4 // the AX low lanes: 0xff >> (8 - AX)
-	MOVL          $8, R11
-	SUBL          CX, R11
-	ADDL          AX, R11
-	SHRXL         R11, R9, R11
-	KMOVW         R11, K5 // the CX - AX low lanes
-	VMOVDQU64     Z2, K4, (BX)
-	LEAQ          (BX)(AX*8), BX
-	SUBQ          CX, AX
-	LEAQ          (DX)(AX*8), DX // DX -= 8·(CX - below)
-	VMOVDQU64     Z3, K5, (DX)
+	// The last CX < 8 keys, loaded under a mask: the gap is now exactly CX keys wide, and the
+	// permutation puts the keys below the pivot first, then the other keys, then the empty
+	// lanes, so one masked store fills it.
+	TESTQ       CX, CX
+	JZ          done
+	MOVL        $1, AX
+	SHLL        CX, AX
+	DECL        AX
+	KMOVW       AX, K3 // the CX lanes that hold keys
+	VMOVDQU64.Z (SI), K3, Z1
+	VPCMPUQ     $1, Z0, Z1, K3, K1
+	KMOVW       K1, AX
+	VPMOVZXBQ   (R14)(AX*8), Z2
+	POPCNTL     AX, AX
+	VPERMQ      Z1, Z2, Z3
+	VMOVDQU64   Z3, K3, (BX)
+	LEAQ        (BX)(AX*8), BX
 
 done:
 	SUBQ       DI, BX
