@@ -21,6 +21,16 @@ DATA partLow<>+8(SB)/8, $0x007f003f001f000f
 DATA partLow<>+16(SB)/2, $0x00ff
 GLOBL partLow<>(SB), RODATA|NOPTR, $18
 
+// PERMUTE8 loads the eight keys at SI, leaves in Z3 those below the pivot (Z0) first and the
+// others after them (partPerm at R14, by the compare mask) and in AX how many are below.
+#define PERMUTE8 \
+	VMOVDQU64 (SI), Z1            \
+	VPCMPUQ   $1, Z0, Z1, K1      \
+	KMOVW     K1, AX              \
+	VPMOVZXBQ (R14)(AX*8), Z2     \
+	POPCNTL   AX, AX              \
+	VPERMQ    Z1, Z2, Z3
+
 // func partitionAVX512(src, dst []uint64, pivot uint64) int
 //
 // Eight keys per iteration: one unsigned compare with the broadcast pivot gives the lanes below
@@ -50,12 +60,7 @@ TEXT ·partitionAVX512(SB), NOSPLIT, $0-64
 loop16:
 	CMPQ        CX, $16
 	JB          loop
-	VMOVDQU64   (SI), Z1
-	VPCMPUQ     $1, Z0, Z1, K1 // K1: lanes < pivot
-	KMOVW       K1, AX
-	VPMOVZXBQ   (R14)(AX*8), Z2
-	POPCNTL     AX, AX
-	VPERMQ      Z1, Z2, Z3
+	PERMUTE8
 	VMOVDQU64   Z3, (BX)
 	VMOVDQU64   Z3, -64(DX)
 	LEAQ        (BX)(AX*8), BX
@@ -70,12 +75,7 @@ loop:
 	// whole stores).
 	CMPQ        CX, $8
 	JB          tail
-	VMOVDQU64   (SI), Z1
-	VPCMPUQ     $1, Z0, Z1, K1 // K1: lanes < pivot
-	KMOVW       K1, AX
-	VPMOVZXBQ   (R14)(AX*8), Z2
-	POPCNTL     AX, AX
-	VPERMQ      Z1, Z2, Z3
+	PERMUTE8
 	KMOVW       (R12)(AX*2), K3 // the AX low lanes
 	KNOTW       K3, K4          // the others (bits 8–15 name no lane)
 	VMOVDQU64   Z3, K3, (BX)
