@@ -39,6 +39,13 @@ var partPerm = func() (t [256][8]uint8) {
 //go:noescape
 func sort32AVX512(src, dst *uint64, n int)
 
+// mergeAVX512 merges the ascending runs a[:na] and b[:nb] (both ≥ 8 keys) into out eight keys
+// at a time while both have eight keys left: out[:ia+ib-8] is then merged, h holds the next eight
+// keys (sorted), and a[ia:], b[ib:] (one of them shorter than eight) are left (mergeVec).
+//
+//go:noescape
+func mergeAVX512(out, a, b *uint64, na, nb int, h *[8]uint64) (ia, ib int)
+
 // toKeysAVX512 sets keys[i] = javaKey(xs[i]) for i < len(xs) &^ 7 (len(keys) ≥ that).
 //
 //go:noescape

@@ -390,3 +390,72 @@ scandone:
 	MOVQ DX, next+48(FP)
 	VZEROUPPER
 	RET
+
+// func mergeAVX512(out, a, b *uint64, na, nb int, h *[8]uint64) (ia, ib int)
+//
+// Merges the ascending runs a (na ≥ 8 keys) and b (nb ≥ 8) eight keys at a time, without a
+// branch on the keys: H holds the eight largest keys read so far (at first b's first eight);
+// each step reverses the next block of eight, takes the lane-wise minima and maxima with H
+// (two bitonic sequences), sorts each (MERGE8), stores the minima at out and keeps the maxima
+// as H. The next block comes from the run whose next key is smaller (CMOV), as long as both
+// runs have eight keys left; then H goes to h, and the caller merges h with a[ia:] and b[ib:]
+// into out[ia+ib-8:]. The chain from one step to the next runs through H only (a reversal, a
+// compare-exchange and MERGE8's three stages).
+TEXT ·mergeAVX512(SB), NOSPLIT, $0-64
+	MOVQ out+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ na+24(FP), R10
+	MOVQ nb+32(FP), R11
+
+	MOVW  $0xf0, AX
+	KMOVW AX, K4
+	MOVW  $0xcc, AX
+	KMOVW AX, K5
+	MOVW  $0xaa, AX
+	KMOVW AX, K6
+	VMOVDQU64 reverse8<>(SB), Z31
+
+	VMOVDQU64 (SI), Z1 // the next block: a's first eight
+	VMOVDQU64 (DX), Z2 // H: b's first eight
+	MOVQ      $8, R8   // ia
+	MOVQ      $8, R9   // ib
+
+mergeloop:
+	VPERMQ    Z1, Z31, Z1
+	VPMINUQ   Z1, Z2, Z3
+	VPMAXUQ   Z1, Z2, Z2
+	MERGE8(Z2, Z4, Z5)
+	MERGE8(Z3, Z6, Z7)
+	VMOVDQU64 Z3, (DI)
+	ADDQ      $64, DI
+
+	MOVQ      R10, AX
+	SUBQ      R8, AX
+	CMPQ      AX, $8
+	JLT       mergedone
+	MOVQ      R11, AX
+	SUBQ      R9, AX
+	CMPQ      AX, $8
+	JLT       mergedone
+	LEAQ      (SI)(R8*8), AX // &a[ia]
+	LEAQ      (DX)(R9*8), BX // &b[ib]
+	MOVQ      (AX), CX
+	XORL      R12, R12
+	CMPQ      CX, (BX)
+	SETHI     R12B           // 1: b's next key is the smaller
+	CMOVQHI   BX, AX
+	VMOVDQU64 (AX), Z1
+	SHLQ      $3, R12
+	ADDQ      R12, R9        // ib += 8 (from b)
+	SUBQ      R12, R8
+	ADDQ      $8, R8         // ia += 8 (from a)
+	JMP       mergeloop
+
+mergedone:
+	MOVQ      h+40(FP), AX
+	VMOVDQU64 Z2, (AX)
+	MOVQ      R8, ia+48(FP)
+	MOVQ      R9, ib+56(FP)
+	VZEROUPPER
+	RET

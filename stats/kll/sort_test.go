@@ -397,6 +397,52 @@ func TestMergeTwoWays(t *testing.T) {
 				if !slices.Equal(got, want) {
 					t.Fatalf("mergeTwo m=%d la=%d lb=%d: got %v, want %v", m, la, lb, got, want)
 				}
+				clear(got)
+				mergeDistinct(got, s, la)
+				if !slices.Equal(got, want) {
+					t.Fatalf("mergeDistinct (AVX-512 %v) m=%d la=%d lb=%d: got %v, want %v", useAVX512, m, la, lb, got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestMergeVec checks the AVX-512 merge against slices.Sort on runs of 8 to 600 keys, of equal
+// and very unequal lengths, interleaved, disjoint (all of one run first) and clustered, over 3
+// and 2^64 possible key values.
+func TestMergeVec(t *testing.T) {
+	needAVX512(t)
+	r := rand.New(rand.NewPCG(5, 5))
+	lengths := []int{8, 9, 15, 16, 17, 24, 31, 64, 65, 100, 333, 600}
+	shapes := map[string]func(run, i int) uint64{
+		"random":   func(run, i int) uint64 { return r.Uint64() },
+		"three":    func(run, i int) uint64 { return uint64(r.IntN(3)) },
+		"disjoint": func(run, i int) uint64 { return uint64(run)<<40 | uint64(r.IntN(1<<20)) },
+		"clusters": func(run, i int) uint64 { return uint64(r.IntN(4))<<40 | uint64(r.IntN(16)) },
+		"extremes": func(run, i int) uint64 { return []uint64{0, 1, math.MaxUint64 - 1, math.MaxUint64}[r.IntN(4)] },
+	}
+	for name, gen := range shapes {
+		for _, la := range lengths {
+			for _, lb := range lengths {
+				for _, swap := range []bool{false, true} {
+					s := make([]uint64, la+lb)
+					for i := range s {
+						run := 0
+						if i >= la != swap {
+							run = 1
+						}
+						s[i] = gen(run, i)
+					}
+					slices.Sort(s[:la])
+					slices.Sort(s[la:])
+					want := slices.Sorted(slices.Values(s))
+					got := make([]uint64, len(s)+1)
+					got[len(s)] = 42
+					mergeVec(got[:len(s)], s, la)
+					if !slices.Equal(got[:len(s)], want) || got[len(s)] != 42 {
+						t.Fatalf("%s la=%d lb=%d swap=%v: merged wrong or past the end", name, la, lb, swap)
+					}
+				}
 			}
 		}
 	}
