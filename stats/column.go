@@ -372,13 +372,7 @@ func (c *Column) add(a arrow.Array) error {
 		c.num.hold(xs, p)
 		c.addTypedKinds(dtype.Fractional, len(vals), a.NullN())
 	case *array.Boolean:
-		var trues int64
-		nulls := a.NullN() != 0
-		for i := range a.Len() {
-			if !(nulls && a.IsNull(i)) && a.Value(i) {
-				trues++
-			}
-		}
+		trues := countTrue(a)
 		present := int64(a.Len() - a.NullN())
 		c.addTypedKinds(dtype.Boolean, a.Len(), a.NullN())
 		// Spark hashes a boolean as the int 1 or 0 (XxHash64Function.hashInt). HLL++ registers
@@ -400,6 +394,46 @@ func (c *Column) add(a arrow.Array) error {
 		return &TypeError{Column: c.Name, Type: a.DataType()}
 	}
 	return nil
+}
+
+// countTrue counts the non-null true values of a: the set bits of its values bitmap, ANDed with
+// its validity bitmap when it has nulls, eight bytes at a time (a bit test per value was 3.7 %
+// of a Parquet job with one boolean column of nine).
+func countTrue(a *array.Boolean) int64 {
+	n := a.Len()
+	if n == 0 {
+		return 0
+	}
+	off := a.Data().Offset()
+	vals := a.Data().Buffers()[1].Bytes()
+	var valid []byte
+	if a.NullN() != 0 {
+		valid = a.NullBitmapBytes()
+	}
+	word := func(b []byte, bit int) uint64 { // the 64 bits from bit on (b holds them)
+		i := bit / 8
+		lo := binary.LittleEndian.Uint64(b[i:]) >> (bit % 8)
+		if bit%8 != 0 {
+			lo |= uint64(b[i+8]) << (64 - bit%8)
+		}
+		return lo
+	}
+	var trues int
+	i := 0
+	// Whole words while nine bytes are readable from the word's first byte in both bitmaps.
+	for ; i+64 <= n && (off+i)/8+9 <= len(vals) && (valid == nil || (off+i)/8+9 <= len(valid)); i += 64 {
+		w := word(vals, off+i)
+		if valid != nil {
+			w &= word(valid, off+i)
+		}
+		trues += bits.OnesCount64(w)
+	}
+	for ; i < n; i++ {
+		if (valid == nil || a.IsValid(i)) && a.Value(i) {
+			trues++
+		}
+	}
+	return int64(trues)
 }
 
 // hashTyped adds the non-null values of a typed array (vals its values; add is

@@ -631,3 +631,42 @@ func testFlushPendingMatchesAdd(t *testing.T) {
 		}
 	}
 }
+
+// TestCountTrue counts the true values of boolean arrays of 0–300 values, with and without
+// nulls, all true or random, and of slices of them starting at every bit offset (the word loop
+// reads across bytes), against a test per value.
+func TestCountTrue(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	for _, n := range []int{0, 1, 7, 63, 64, 65, 127, 128, 200, 300} {
+		for _, nulls := range []bool{false, true} {
+			for _, allTrue := range []bool{false, true} {
+				b := array.NewBooleanBuilder(memory.DefaultAllocator)
+				for range n {
+					if nulls && r.IntN(4) == 0 {
+						b.AppendNull()
+					} else {
+						b.Append(allTrue || r.IntN(2) == 0)
+					}
+				}
+				whole := b.NewBooleanArray()
+				b.Release()
+				for from := 0; from <= min(n, 17); from++ {
+					for _, to := range []int{n, max(from, n-1), max(from, n-9)} {
+						a := array.NewSlice(whole, int64(from), int64(to)).(*array.Boolean)
+						want := int64(0)
+						for i := range a.Len() {
+							if a.IsValid(i) && a.Value(i) {
+								want++
+							}
+						}
+						if got := countTrue(a); got != want {
+							t.Fatalf("n=%d nulls=%v all=%v [%d:%d]: %d trues, want %d", n, nulls, allTrue, from, to, got, want)
+						}
+						a.Release()
+					}
+				}
+				whole.Release()
+			}
+		}
+	}
+}
