@@ -7,6 +7,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
+	"github.com/driftwatch/driftwatch/internal/ints"
 	"github.com/driftwatch/driftwatch/stats/dtype"
 	"github.com/driftwatch/driftwatch/stats/hll"
 )
@@ -241,7 +242,7 @@ func (c *Column) checkIndices(a *array.Dictionary, idx []int32, size int) error 
 			}
 			end = nextNull(a, i, n)
 		}
-		if maxIndex(idx[i:end]) >= uint32(size) {
+		if ints.MaxUnsigned(idx[i:end]) >= uint32(size) {
 			for _, ix := range idx[i:end] {
 				if uint32(ix) >= uint32(size) {
 					return &DictIndexError{Column: c.Name, Index: int(ix), Size: size}
@@ -251,21 +252,6 @@ func (c *Column) checkIndices(a *array.Dictionary, idx []int32, size int) error 
 		i = end
 	}
 	return nil
-}
-
-// maxIndex returns the largest of idx as unsigned values (0 for none). Four maxima side by side:
-// one chain of conditional moves took a cycle and a half per index.
-func maxIndex(idx []int32) uint32 {
-	var t0, t1, t2, t3 uint32
-	i := 0
-	for ; i+4 <= len(idx); i += 4 {
-		q := idx[i : i+4 : i+4]
-		t0, t1, t2, t3 = max(t0, uint32(q[0])), max(t1, uint32(q[1])), max(t2, uint32(q[2])), max(t3, uint32(q[3]))
-	}
-	for _, ix := range idx[i:] {
-		t0 = max(t0, uint32(ix))
-	}
-	return max(t0, t1, t2, t3)
 }
 
 // classifyEntry sets e from dictionary value i of vals and adds its hash to the column's sketch.

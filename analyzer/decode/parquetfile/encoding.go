@@ -10,6 +10,8 @@ import (
 	"math"
 	"slices"
 	"unsafe"
+
+	"github.com/driftwatch/driftwatch/internal/ints"
 )
 
 // Values holds decoded values of one physical type, appended in file order. Only the slice of the
@@ -425,11 +427,7 @@ func (d *dictDecoder) decodeIndex(v *Values, n int) error {
 		return err
 	}
 	// One unsigned maximum instead of a test per index; a negative index is above every length.
-	var top uint32
-	for _, i := range ix {
-		top = max(top, uint32(i))
-	}
-	if n > 0 && top >= uint32(d.dict.Len) {
+	if top := ints.MaxUnsigned(ix); n > 0 && top >= uint32(d.dict.Len) {
 		v.Index = v.Index[:at]
 		return fmt.Errorf("dictionary index %d out of range (dictionary of %d values)", int32(top), d.dict.Len)
 	}
