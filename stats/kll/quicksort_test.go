@@ -105,23 +105,33 @@ func TestSort32(t *testing.T) {
 func TestPartition(t *testing.T) {
 	needAVX512(t)
 	rnd := rand.New(rand.NewPCG(9, 9))
+	// Keys 0–9 with pivots 0–10, and keys near 2^63 and the ends of the range with pivots 0,
+	// 2^63 and MaxUint64 (the compare is unsigned).
+	high := []uint64{0, 1, 1<<63 - 1, 1 << 63, 1<<63 + 1, math.MaxUint64 - 1, math.MaxUint64}
 	for n := 1; n <= 140; n++ {
-		for range 200 {
+		for round := range 240 {
 			src := smallKeys(rnd, n, 10)
 			p := uint64(rnd.IntN(11))
-			dst := make([]uint64, n+1)
-			dst[n] = 77
-			nl := partitionAVX512(src, dst[:n], p)
-			for i, k := range dst[:n] {
+			if round >= 200 {
+				for i := range src {
+					src[i] = high[rnd.IntN(len(high))]
+				}
+				p = []uint64{0, 1 << 63, math.MaxUint64}[round%3]
+			}
+			buf := make([]uint64, n+2) // a guard before dst and one after
+			buf[0], buf[n+1] = 77, 77
+			dst := buf[1 : n+1]
+			nl := partitionAVX512(src, dst, p)
+			for i, k := range dst {
 				if (i < nl) != (k < p) {
-					t.Fatalf("n=%d p=%d: key %d at %d of %v (nl=%d)", n, p, k, i, dst[:n], nl)
+					t.Fatalf("n=%d p=%d: key %d at %d of %v (nl=%d)", n, p, k, i, dst, nl)
 				}
 			}
-			a, b := slices.Clone(src), slices.Clone(dst[:n])
+			a, b := slices.Clone(src), slices.Clone(dst)
 			slices.Sort(a)
 			slices.Sort(b)
-			if !slices.Equal(a, b) || dst[n] != 77 {
-				t.Fatal(fmt.Sprintf("n=%d: keys changed or written past the end", n))
+			if !slices.Equal(a, b) || buf[0] != 77 || buf[n+1] != 77 {
+				t.Fatal(fmt.Sprintf("n=%d: keys changed or written outside dst", n))
 			}
 		}
 	}

@@ -4,10 +4,10 @@ package kll
 
 import "golang.org/x/sys/cpu"
 
-// useAVX512 selects the AVX-512 quicksort (sort_amd64.s) for level-0 runs; tests turn it off
-// to run the portable sorts. The partition kernel also uses BMI2's shifts (every processor with
-// AVX-512 has BMI2).
-var useAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasBMI2
+// useAVX512 selects the AVX-512 kernels (sort_amd64.s: the level-0 quicksort, the merge of runs,
+// the key conversions and the run scan); tests turn it off to run the portable code. Besides
+// AVX-512 F they use POPCNT and TZCNT (BMI1), which every processor with AVX-512 has.
+var useAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasPOPCNT && cpu.X86.HasBMI1
 
 // partitionAVX512 stores the keys of src that are < pivot at the start of dst and the others
 // at its end (len(dst) ≥ len(src) > 0), each group in no particular order, and returns how many

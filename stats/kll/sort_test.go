@@ -436,11 +436,12 @@ func TestMergeVec(t *testing.T) {
 					slices.Sort(s[:la])
 					slices.Sort(s[la:])
 					want := slices.Sorted(slices.Values(s))
-					got := make([]uint64, len(s)+1)
-					got[len(s)] = 42
-					mergeVec(got[:len(s)], s, la)
-					if !slices.Equal(got[:len(s)], want) || got[len(s)] != 42 {
-						t.Fatalf("%s la=%d lb=%d swap=%v: merged wrong or past the end", name, la, lb, swap)
+					buf := make([]uint64, len(s)+2) // a guard before the output and one after
+					buf[0], buf[len(s)+1] = 42, 42
+					got := buf[1 : len(s)+1]
+					mergeVec(got, s, la)
+					if !slices.Equal(got, want) || buf[0] != 42 || buf[len(s)+1] != 42 {
+						t.Fatalf("%s la=%d lb=%d swap=%v: merged wrong or outside the output", name, la, lb, swap)
 					}
 				}
 			}

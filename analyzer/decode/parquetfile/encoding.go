@@ -202,10 +202,9 @@ func (p *plainDecoder) need(n, size int) ([]byte, error) {
 
 func (p *plainDecoder) decode(v *Values, n int) error {
 	if p.t == ByteArray {
-		v.reserve(ByteArray, n, 0) // the bytes grow as the values are moved
-	} else {
-		v.reserve(p.t, n, n*valueSize(p.t, p.width))
+		return p.byteArrays(v, n)
 	}
+	v.reserve(p.t, n, n*valueSize(p.t, p.width))
 	var err error
 	switch p.t {
 	case Boolean:
@@ -234,57 +233,83 @@ func (p *plainDecoder) decode(v *Values, n int) error {
 			return err
 		}
 		v.Bytes = append(v.Bytes, b...)
-	case ByteArray:
-		// One pass checks, moves and counts the values. plainShort moves at most as many values
-		// as the storage has 16 bytes for (with 16 of slack); a longer value, or too little room,
-		// takes the checked path, which grows the storage by doubling. On an error the batch is
-		// as it was: bs and offs are local until the end.
-		bs, at, offs := v.Bytes[:cap(v.Bytes)], len(v.Bytes), v.Offsets
-		at0, base := at, len(offs)
-		offs = offs[:base+n] // reserved above
-		for i := 0; i < n; {
-			if m := min(n-i, (len(bs)-at-16)/16); m > 0 {
-				if k, a, pos := plainShort(unsafe.SliceData(bs), at, unsafe.SliceData(p.data), p.pos, len(p.data), &offs[base+i], m); k > 0 {
-					i, at, p.pos = i+k, a, pos
-					continue
-				}
-			}
-			if len(p.data)-p.pos < 4 {
-				return errValuesTruncated
-			}
-			l := int(binary.LittleEndian.Uint32(p.data[p.pos:]))
-			if uint64(l) > uint64(len(p.data)-p.pos-4) {
-				return errValuesTruncated
-			}
-			if at+l+16 > len(bs) {
-				if at+l > math.MaxInt32 {
-					return errors.New("more than 2 GiB of BYTE_ARRAY data in one batch")
-				}
-				// Room for the values left at the mean length so far (this one's if none), an
-				// eighth more, and at least a quarter more than before; at most 2 GiB and the
-				// slack, so that plainShort too stays within 2 GiB.
-				mean := l
-				if i > 0 {
-					mean = (at - at0) / i
-				}
-				want := max(at+l+16+(n-i-1)*mean*9/8, len(bs)+len(bs)/4, 4096)
-				grown := make([]byte, min(want, math.MaxInt32+16))
-				copy(grown, bs[:at])
-				bs = grown
-			}
-			p.pos += 4
-			at = putBytes(bs, at, p.data, p.pos, p.pos+l)
-			offs[base+i] = int32(at)
-			p.pos += l
-			i++
-		}
-		v.Bytes, v.Offsets = bs[:at], offs
 	default:
 		return fmt.Errorf("physical type %s", p.t)
 	}
 	if err != nil {
 		return err
 	}
+	v.Len += n
+	return nil
+}
+
+// maxBatchBytes bounds the BYTE_ARRAY bytes of one batch: offsets are int32, and 16 bytes of
+// slack past the values must stay addressable by them.
+const maxBatchBytes = math.MaxInt32 - 16
+
+// byteArrays is decode for PLAIN BYTE_ARRAY values, in one pass that checks, moves and counts
+// them. plainShort moves at most as many values as the storage has 16 bytes for (and 16 of
+// slack); a longer value, or too little room, takes the checked path, which grows the storage
+// for the values left at the mean length so far and an eighth more (an estimate never past the
+// page's bytes left, so that one long value cannot reserve for thousands), by at least a quarter
+// and 4 KiB, and never past maxBatchBytes. On an
+// error the batch and the decoder are as they were: bs and offs are local until the end, and
+// the position and the offsets' length are put back.
+func (p *plainDecoder) byteArrays(v *Values, n int) error {
+	pos0, offs0 := p.pos, len(v.Offsets)
+	fail := func(err error) error {
+		p.pos, v.Offsets = pos0, v.Offsets[:offs0]
+		return err
+	}
+	v.reserve(ByteArray, n, 0)
+	bs, at, offs := v.Bytes[:min(cap(v.Bytes), maxBatchBytes+16)], len(v.Bytes), v.Offsets
+	at0, base := at, len(offs)
+	offs = offs[:base+n] // reserved above
+	for i := 0; i < n; {
+		if m := min(n-i, (len(bs)-at-16)/16); m > 0 {
+			if k, a, pos := plainShort(unsafe.SliceData(bs), at, unsafe.SliceData(p.data), p.pos, len(p.data), &offs[base+i], m); k > 0 {
+				i, at, p.pos = i+k, a, pos
+				continue
+			}
+		}
+		if len(p.data)-p.pos < 4 {
+			return fail(errValuesTruncated)
+		}
+		l := int(binary.LittleEndian.Uint32(p.data[p.pos:]))
+		if uint64(l) > uint64(len(p.data)-p.pos-4) {
+			return fail(errValuesTruncated)
+		}
+		if l > maxBatchBytes-at { // (at+l may not fit an int on 32 bits)
+			return fail(errors.New("more than 2 GiB of BYTE_ARRAY data in one batch"))
+		}
+		if at+l+16 > len(bs) {
+			mean := l
+			if i > 0 {
+				mean = (at - at0) / i
+			}
+			// Sizes past at+l are clamped first to what the batch may still take, so that no
+			// sum overflows an int on 32 bits.
+			room := maxBatchBytes - (at + l)
+			left := min(len(p.data)-p.pos-4-l, room) // the page's bytes after this value
+			more := min(n-i-1, left/4)               // values that can follow on this page
+			est := left
+			if mean > 0 && more <= left/mean {
+				est = min(more*mean+more*mean/8, left)
+			}
+			// The estimate never passes the page; the quarter more (geometric growth, so that a
+			// batch over many pages is copied O(1) times per byte) and 4 KiB may.
+			want := max(at+l+16+est, len(bs)+min(len(bs)/4, maxBatchBytes+16-len(bs)), 4096)
+			grown := make([]byte, want)
+			copy(grown, bs[:at])
+			bs = grown
+		}
+		p.pos += 4
+		at = putBytes(bs, at, p.data, p.pos, p.pos+l)
+		offs[base+i] = int32(at)
+		p.pos += l
+		i++
+	}
+	v.Bytes, v.Offsets = bs[:at], offs
 	v.Len += n
 	return nil
 }
@@ -345,8 +370,9 @@ func plainFixed[T int32 | int64 | float32 | float64](p *plainDecoder, out *[]T, 
 // value's length, then its bytes), while 20 bytes are readable before end, it moves each value
 // with one 16-byte load and store to dst at at and writes its end offset to offs[0], offs[1], …
 // (at most m values). It returns how many values it moved and the new at and pos; it stops at a
-// longer value. The caller checked the lengths against the page and gave dst 16 bytes of slack;
-// with pointers, the loop keeps its state in registers.
+// longer value. Its reads stay in the page (20 bytes from pos, a length of at most 16); the
+// caller bounds m so that its 16-byte stores stay in dst. With pointers, the loop keeps its
+// state in registers.
 func plainShort(dst *byte, at int, src *byte, pos, end int, offs *int32, m int) (k, _, _ int) {
 	d, s, o := unsafe.Pointer(dst), unsafe.Pointer(src), unsafe.Pointer(offs)
 	for ; k < m && pos+20 <= end; k++ {

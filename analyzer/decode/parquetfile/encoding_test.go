@@ -90,9 +90,13 @@ func TestByteArrays(t *testing.T) {
 			t.Fatalf("%s: %d bytes, offsets end at %d", name, len(v.Bytes), v.Offsets[len(want)])
 		}
 	}
-	// Read into a batch without room (the lengths summed first, then exactly that reserved) and
-	// into one with room for the page (one pass).
-	for _, room := range []int{0, len(page) + 16} {
+	// Read into batches with no room, every room from 1 to 80 bytes (the bounds of plainShort's
+	// count and of the checked path's growth) and room for the whole page.
+	rooms := []int{0, len(page) + 16}
+	for r := 1; r <= 80; r++ {
+		rooms = append(rooms, r)
+	}
+	for _, room := range rooms {
 		p := plainDecoder{t: ByteArray, data: page}
 		v := Values{Bytes: make([]byte, 0, room)}
 		for _, n := range []int{1, 99, 300, 300} {
@@ -122,15 +126,40 @@ func TestByteArrays(t *testing.T) {
 			if err := bad.decode(&bv, 100); err != nil {
 				t.Fatal(err)
 			}
-			before := slices.Clone(bv.Bytes)
+			before, pos := slices.Clone(bv.Bytes), bad.pos
 			if err := bad.decode(&bv, len(vals)+1-100); err == nil {
 				t.Errorf("%s, room %d: no error", tc.name, room)
 			}
 			check(tc.name, &bv, vals[:100])
-			if !slices.Equal(bv.Bytes, before) {
-				t.Errorf("%s, room %d: the batch's bytes changed", tc.name, room)
+			if !slices.Equal(bv.Bytes, before) || bad.pos != pos {
+				t.Errorf("%s, room %d: the batch's bytes or the page position changed", tc.name, room)
+			}
+			// The same error on an empty batch leaves it empty, offsets included.
+			fresh := plainDecoder{t: ByteArray, data: tc.page}
+			var ev Values
+			if err := fresh.decode(&ev, len(vals)+1); err == nil || len(ev.Offsets) != 0 || ev.Len != 0 || fresh.pos != 0 {
+				t.Errorf("%s: an empty batch after the error: %d offsets, %d values, position %d (error %v)", tc.name, len(ev.Offsets), ev.Len, fresh.pos, err)
 			}
 		}
+	}
+
+	// One long value, then short ones: the batch grows for what the page can still hold, not
+	// for the long value's length times the values to come.
+	var skew []byte
+	skew = binary.LittleEndian.AppendUint32(skew, 1<<16)
+	skew = append(skew, make([]byte, 1<<16)...)
+	for range 999 {
+		skew = append(binary.LittleEndian.AppendUint32(skew, 1), 'x')
+	}
+	var sv Values
+	if err := (&plainDecoder{t: ByteArray, data: skew}).decode(&sv, 1000); err != nil {
+		t.Fatal(err)
+	}
+	if sv.Len != 1000 || cap(sv.Bytes) > len(skew)+16 {
+		t.Errorf("a long value first: %d values, %d bytes reserved for a page of %d", sv.Len, cap(sv.Bytes), len(skew))
+	}
+	if err := (&plainDecoder{t: ByteArray}).decode(&sv, 0); err != nil {
+		t.Errorf("no values from an empty page: %v", err)
 	}
 
 	dict := &Values{}
