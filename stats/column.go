@@ -410,7 +410,7 @@ func countTrue(a *array.Boolean) int64 {
 	if a.NullN() != 0 {
 		valid = a.NullBitmapBytes()
 	}
-	word := func(b []byte, bit int) uint64 { // the 64 bits from bit on (b holds them)
+	word := func(b []byte, bit int) uint64 { // the 64 bits from bit on
 		i := bit / 8
 		lo := binary.LittleEndian.Uint64(b[i:]) >> (bit % 8)
 		if bit%8 != 0 {
@@ -420,8 +420,9 @@ func countTrue(a *array.Boolean) int64 {
 	}
 	var trues int
 	i := 0
-	// Whole words while nine bytes are readable from the word's first byte in both bitmaps.
-	for ; i+64 <= n && (off+i)/8+9 <= len(vals) && (valid == nil || (off+i)/8+9 <= len(valid)); i += 64 {
+	// Whole words: the bytes word reads hold bits below off+n, which a valid array's bitmaps
+	// have (the byte past the first eight is read only when the word starts inside a byte).
+	for ; i+64 <= n; i += 64 {
 		w := word(vals, off+i)
 		if valid != nil {
 			w &= word(valid, off+i)

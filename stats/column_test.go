@@ -651,7 +651,7 @@ func TestCountTrue(t *testing.T) {
 				built := b.NewBooleanArray()
 				b.Release()
 				// The builder pads its buffers to 64 bytes; rebuilt on buffers of exactly the bytes
-				// the bits need, the word loop's nine-byte guard is what keeps it inside them.
+				// the bits need, a word read past them panics.
 				exact := func(buf *memory.Buffer) *memory.Buffer {
 					if buf == nil || buf.Len() == 0 {
 						return buf

@@ -207,7 +207,7 @@ func mergeRuns(keys, tmp []uint64, starts []int, equal int) []uint64 {
 // mergeTwo merges the ascending slices a and b into out (len(out) = len(a) + len(b)): one
 // data-dependent branch per key, mispredicted about every other key on continuous data but
 // rarely on long streaks of equal keys. Not inlined: inside mergeRuns its loop kept its state on
-// the stack (perf annotate: three stack loads and a store per key).
+// the stack (perf annotate: two stack loads and a store in its loop).
 //
 //go:noinline
 func mergeTwo(out, a, b []uint64) {

@@ -21,15 +21,29 @@ DATA partLow<>+8(SB)/8, $0x007f003f001f000f
 DATA partLow<>+16(SB)/2, $0x00ff
 GLOBL partLow<>(SB), RODATA|NOPTR, $18
 
-// PERMUTE8 loads the eight keys at SI, leaves in Z3 those below the pivot (Z0) first and the
-// others after them (partPerm at R14, by the compare mask) and in AX how many are below.
-#define PERMUTE8 \
-	VMOVDQU64 (SI), Z1            \
-	VPCMPUQ   $1, Z0, Z1, K1      \
+// PERMUTEK1 leaves in Z3 the lanes of Z1 in mask K1 (the keys below the pivot) first and the
+// others after them (partPerm at R14, by the mask) and in AX how many are in K1.
+#define PERMUTEK1 \
 	KMOVW     K1, AX              \
 	VPMOVZXBQ (R14)(AX*8), Z2     \
 	POPCNTL   AX, AX              \
 	VPERMQ    Z1, Z2, Z3
+
+// PERMUTE8 loads the eight keys at SI, compares them with the pivot (Z0) and permutes them
+// (PERMUTEK1).
+#define PERMUTE8 \
+	VMOVDQU64 (SI), Z1            \
+	VPCMPUQ   $1, Z0, Z1, K1      \
+	PERMUTEK1
+
+// ADVANCE8 moves the cursors past a step of eight keys, AX of them below the pivot: the left
+// one up by AX keys, the right one down by 8 − AX, the source by eight.
+#define ADVANCE8 \
+	LEAQ (BX)(AX*8), BX           \
+	SUBQ $8, AX                   \
+	LEAQ (DX)(AX*8), DX           \
+	ADDQ $64, SI                  \
+	SUBQ $8, CX
 
 // func partitionAVX512(src, dst []uint64, pivot uint64) int
 //
@@ -38,9 +52,9 @@ GLOBL partLow<>(SB), RODATA|NOPTR, $18
 // the end of dst): one permutation of the eight keys (partPerm, by the compare mask) puts the
 // lanes below the pivot first. While 16 keys are left the register is stored whole twice
 // (loop16); the last 8–15 keys take masked stores, and the last len(src) mod 8 are loaded under
-// a mask. No branch depends on the keys. The permutation replaced two VPCOMPRESSQ (BENCHMARKS.md,
-// ninth session: 2 p5 operations a step instead of 4; VPCOMPRESSQ to memory is microcoded and
-// slow on AMD Zen 4).
+// a mask. No branch depends on the keys. The permutation replaced two VPCOMPRESSQ
+// (BENCHMARKS.md, ninth session: the sorts 10–25 % faster; by uops.info's tables, not measured
+// here, 2 port-5 operations a step instead of 4).
 TEXT ·partitionAVX512(SB), NOSPLIT, $0-64
 	MOVQ         src_base+0(FP), SI
 	MOVQ         src_len+8(FP), CX
@@ -63,11 +77,7 @@ loop16:
 	PERMUTE8
 	VMOVDQU64   Z3, (BX)
 	VMOVDQU64   Z3, -64(DX)
-	LEAQ        (BX)(AX*8), BX
-	SUBQ        $8, AX
-	LEAQ        (DX)(AX*8), DX // DX -= 8·(8 - below)
-	ADDQ        $64, SI
-	SUBQ        $8, CX
+	ADVANCE8
 	JMP         loop16
 
 loop:
@@ -80,11 +90,7 @@ loop:
 	KNOTW       K3, K4          // the others (bits 8–15 name no lane)
 	VMOVDQU64   Z3, K3, (BX)
 	VMOVDQU64   Z3, K4, -64(DX)
-	LEAQ        (BX)(AX*8), BX
-	SUBQ        $8, AX
-	LEAQ        (DX)(AX*8), DX  // DX -= 8·(8 - below)
-	ADDQ        $64, SI
-	SUBQ        $8, CX
+	ADVANCE8
 	JMP         loop
 
 tail:
@@ -99,10 +105,7 @@ tail:
 	KMOVW       AX, K3 // the CX lanes that hold keys
 	VMOVDQU64.Z (SI), K3, Z1
 	VPCMPUQ     $1, Z0, Z1, K3, K1
-	KMOVW       K1, AX
-	VPMOVZXBQ   (R14)(AX*8), Z2
-	POPCNTL     AX, AX
-	VPERMQ      Z1, Z2, Z3
+	PERMUTEK1
 	VMOVDQU64   Z3, K3, (BX)
 	LEAQ        (BX)(AX*8), BX
 
@@ -131,6 +134,16 @@ done:
 	VPSHUFD    $0x4e, R, P    \
 	STAGE(R, P, T, K3)        \
 	MERGE8(R, P, T)
+
+// MERGE8MASKS sets MERGE8's masks K4, K5, K6 (lanes taking the maximum at distances 4, 2, 1),
+// using the GPR T.
+#define MERGE8MASKS(T) \
+	MOVW  $0xf0, T \
+	KMOVW T, K4    \
+	MOVW  $0xcc, T \
+	KMOVW T, K5    \
+	MOVW  $0xaa, T \
+	KMOVW T, K6
 
 // MERGE8 sorts the eight lanes of R ascending if they are bitonic (the last three stages).
 #define MERGE8(R, P, T) \
@@ -187,12 +200,7 @@ TEXT ·sort32AVX512(SB), NOSPLIT, $0-24
 	KMOVW R9, K2
 	MOVW  $0x5a, R9
 	KMOVW R9, K3
-	MOVW  $0xf0, R9
-	KMOVW R9, K4
-	MOVW  $0xcc, R9
-	KMOVW R9, K5
-	MOVW  $0xaa, R9
-	KMOVW R9, K6
+	MERGE8MASKS(R9)
 	VMOVDQU64 reverse8<>(SB), Z31
 
 	VPTERNLOGQ $0xff, Z1, Z1, Z1 // all ones
@@ -408,12 +416,7 @@ TEXT ·mergeAVX512(SB), NOSPLIT, $0-64
 	MOVQ na+24(FP), R10
 	MOVQ nb+32(FP), R11
 
-	MOVW  $0xf0, AX
-	KMOVW AX, K4
-	MOVW  $0xcc, AX
-	KMOVW AX, K5
-	MOVW  $0xaa, AX
-	KMOVW AX, K6
+	MERGE8MASKS(AX)
 	VMOVDQU64 reverse8<>(SB), Z31
 
 	VMOVDQU64 (SI), Z1 // the next block: a's first eight

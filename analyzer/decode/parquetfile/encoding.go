@@ -252,9 +252,9 @@ const maxBatchBytes = math.MaxInt32 - 16
 // slack); a longer value, or too little room, takes the checked path, which grows the storage
 // for the values left at the mean length so far and an eighth more (an estimate never past the
 // page's bytes left, so that one long value cannot reserve for thousands), by at least a quarter
-// and 4 KiB, and never past maxBatchBytes. On an
-// error the batch and the decoder are as they were: bs and offs are local until the end, and
-// the position and the offsets' length are put back.
+// and 4 KiB, and never past maxBatchBytes. On an error the batch and the decoder are as they
+// were: bs and offs are local until the end, and the position and the offsets' length are put
+// back.
 func (p *plainDecoder) byteArrays(v *Values, n int) error {
 	pos0, offs0 := p.pos, len(v.Offsets)
 	fail := func(err error) error {
