@@ -144,3 +144,36 @@ func BenchmarkSortKeys(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkKeyConversions measures toKeys and fromEvenKeys on a level-0 buffer, with the AVX-512
+// loops ("vector", where the processor has them) and without ("scalar": other processors,
+// other architectures, -tags purego).
+//
+//	go test -run '^$' -bench KeyConversions -count 6 ./stats/kll/
+func BenchmarkKeyConversions(b *testing.B) {
+	const n = 2050
+	xs := benchData[:n]
+	keys, out := make([]uint64, n), make([]float64, n/2)
+	for _, vector := range []bool{false, true} {
+		if vector && !useAVX512 {
+			continue
+		}
+		name := map[bool]string{false: "scalar", true: "vector"}[vector]
+		b.Run("toKeys/"+name, func(b *testing.B) {
+			defer func(v bool) { useAVX512 = v }(useAVX512)
+			useAVX512 = vector
+			b.SetBytes(8 * n)
+			for b.Loop() {
+				toKeys(keys, xs)
+			}
+		})
+		b.Run("fromEvenKeys/"+name, func(b *testing.B) {
+			defer func(v bool) { useAVX512 = v }(useAVX512)
+			useAVX512 = vector
+			b.SetBytes(8 * n)
+			for b.Loop() {
+				fromEvenKeys(out, keys)
+			}
+		})
+	}
+}

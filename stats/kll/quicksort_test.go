@@ -187,7 +187,8 @@ func BenchmarkQuickSortShapes(b *testing.B) {
 func TestKeyConversions(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(10, 10))
 	special := []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), math.NaN(),
-		math.Float64frombits(0xfff8000000000001), 5e-324, -5e-324, math.MaxFloat64, -math.MaxFloat64, 1, -1}
+		math.Float64frombits(0xfff8000000000001), math.Float64frombits(0x7ff0000000000001),
+		math.Float64frombits(0xfff0000000000001), math.Float64frombits(0x7fffffffffffffff), 5e-324, -5e-324, math.MaxFloat64, -math.MaxFloat64, 1, -1}
 	for _, vector := range []bool{false, useAVX512} {
 		func() {
 			defer func(v bool) { useAVX512 = v }(useAVX512)

