@@ -159,21 +159,21 @@ func BenchmarkKeyConversions(b *testing.B) {
 			continue
 		}
 		name := map[bool]string{false: "scalar", true: "vector"}[vector]
-		b.Run("toKeys/"+name, func(b *testing.B) {
-			defer func(v bool) { useAVX512 = v }(useAVX512)
-			useAVX512 = vector
-			b.SetBytes(8 * n)
-			for b.Loop() {
-				toKeys(keys, xs)
-			}
-		})
-		b.Run("fromEvenKeys/"+name, func(b *testing.B) {
-			defer func(v bool) { useAVX512 = v }(useAVX512)
-			useAVX512 = vector
-			b.SetBytes(8 * n)
-			for b.Loop() {
-				fromEvenKeys(out, keys)
-			}
-		})
+		for _, c := range []struct {
+			conv string
+			f    func()
+		}{
+			{"toKeys", func() { toKeys(keys, xs) }},
+			{"fromEvenKeys", func() { fromEvenKeys(out, keys) }},
+		} {
+			b.Run(c.conv+"/"+name, func(b *testing.B) {
+				defer func(v bool) { useAVX512 = v }(useAVX512)
+				useAVX512 = vector
+				b.SetBytes(8 * n)
+				for b.Loop() {
+					c.f()
+				}
+			})
+		}
 	}
 }
