@@ -576,7 +576,34 @@ func (c *Column) addStrings(a *array.String) {
 	// (memoWords) where the processor can.
 	var mw [8 * memoBatch][4]uint64
 	kb, ke := 0, 0
+	// set is the memo's entries for smallHits while there are at most smallMax of them.
+	var set smallSet
+	set.used = -1
 	for ; i < n; i++ {
+		if useMemo && i >= ke && useBlockKernels && memo.used <= smallLimit && seen >= 4*memoProbe && n-i >= 8 {
+			// Few distinct values, past the memo's probe (so hits can no longer change whether
+			// it is kept): whole blocks of eight whose values are all known are counted by
+			// comparing each with every entry at once, up to the first block with a new or a
+			// long value, or a null, which this loop then takes as before.
+			limit := n
+			if nulls {
+				limit = nextNull(a, i, n)
+			}
+			if nb := (limit - i) / 8; nb > 0 {
+				if set.used != memo.used || set.numOn != numOn {
+					set.build(&memo, numOn)
+				}
+				blocks, nx := smallHits(unsafe.SliceData(data), int(base), &offs[i], nb, &set,
+					unsafe.SliceData(xs[len(xs):cap(xs)]), set.d, set.dok)
+				set.commit(&memo)
+				xs = xs[:len(xs)+nx]
+				i += 8 * blocks
+				seen += 8 * blocks
+				if i == n {
+					break
+				}
+			}
+		}
 		if !useMemo && !numOn && c.catsOff && !tracking && useBlockKernels && n-i >= 8 {
 			// A text column of many distinct values (the memo given up, no counts): hashed
 			// eight at a time (stringBlocks), the last few values below.

@@ -131,6 +131,25 @@ func stringGens(r *rand.Rand) map[string]func(i int) string {
 			return strconv.Itoa(r.IntN(9))
 		},
 		"16 and 17 bytes": func(int) string { return strings.Repeat("7", 15+r.IntN(3)) },
+		// A few values, so that addStrings compares whole blocks with the memo's entries
+		// (smallHits): numbers mixed with values of a numeric kind that do not cast ("- 5"), a
+		// word long after the memo's probe, a new value now and then.
+		"few, some uncastable": func(int) string { return []string{"5", "- 5", "07", "-3", "- 1", "2.5"}[r.IntN(6)] },
+		"few, one prefix": func(int) string { // equal first words, second words apart
+			return []string{"category-alpha-1", "category-alpha-2", "category-beta-1", "category"}[r.IntN(4)]
+		},
+		"few then word": func(i int) string {
+			if i == 2600 {
+				return "n/a"
+			}
+			return []string{"0", "1", "10"}[r.IntN(3)]
+		},
+		"few, new now and then": func(int) string {
+			if r.IntN(500) == 0 {
+				return "z" + strconv.Itoa(r.IntN(40))
+			}
+			return []string{"red", "green", "blue", "green\x00"}[r.IntN(4)]
+		},
 		// Past the cap in the first array, so that the later ones take addStrings' loop for
 		// continuous numbers, which must hand over when a word or a boolean arrives.
 		"high card then word": func(i int) string {
@@ -339,6 +358,45 @@ func BenchmarkAddStrings(b *testing.B) {
 			})
 		}
 		arr.Release()
+	}
+}
+
+// go test -run '^$' -bench SmallSets ./stats/
+//
+// Columns of a few distinct short values (uniform, or one value in two), one array of 64 Ki
+// rows, through addStrings with and without smallHits.
+func BenchmarkSmallSets(b *testing.B) {
+	if !useBlockKernels {
+		b.Skip("no AVX-512 kernels on this machine")
+	}
+	r := rand.New(rand.NewPCG(9, 9))
+	const n = 64 << 10
+	for _, d := range []int{2, 4, 8, 12, 16} {
+		for _, skew := range []bool{false, true} {
+			vals := make([]*string, n)
+			size := 0
+			for i := range vals {
+				k := r.IntN(d)
+				if skew && r.IntN(2) == 0 {
+					k = 0
+				}
+				vals[i] = s("city-" + strconv.Itoa(k))
+				size += len(*vals[i])
+			}
+			arr := stringArray(vals)
+			for _, limit := range []int{0, smallMax} {
+				b.Run(fmt.Sprintf("d=%d/skew=%v/limit=%d", d, skew, limit), func(b *testing.B) {
+					defer func(l int) { smallLimit = l }(smallLimit)
+					smallLimit = limit
+					b.SetBytes(int64(size))
+					for b.Loop() {
+						NewColumn("c").Add(arr)
+					}
+					b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds()/1e6, "Mvalues/s")
+				})
+			}
+			arr.Release()
+		}
 	}
 }
 

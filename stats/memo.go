@@ -212,3 +212,65 @@ func (t *countTable) grow() {
 	}
 	putCountSlots(old)
 }
+
+// smallMax is the most entries a memo may hold for addStrings to compare values with all of them
+// at once (smallHits) instead of looking each up: booleans, codes, a handful of categories.
+const smallMax = 16
+
+// smallLimit is the most entries for which addStrings uses smallHits (≤ smallMax; 0: never): a
+// value is compared with the entries in turn, so the kernel's cost grows with their number, and
+// past eight the memo's lookups were faster (BenchmarkSmallSets: 3.1× at 2 entries, 1.2× at 8,
+// 0.88× at 12; BENCHMARKS.md). A variable so that tests and benchmarks can compare both paths.
+var smallLimit = 8
+
+// smallSet is the memo's entries as smallHits reads them (the layout is the assembly's): their
+// words, lengths and numbers side by side, the kernel's count of matches per entry, and the
+// slot of each entry in the memo's table. Entries 0 … dok-1 are those with a number to gather.
+type smallSet struct {
+	w0, w1 [smallMax]uint64
+	ln     [smallMax]uint32
+	x      [smallMax]float64
+	n      [smallMax]int64
+	slot   [smallMax]int32
+	d, dok int
+	used   int  // memo.used when built: an insertion (which may move entries) rebuilds it
+	numOn  bool // addStrings' numOn when built: it decides dok
+}
+
+// build fills s from m's entries (at most smallMax): those with a number first when numOn, each
+// group most frequent first, so that smallHits finds most blocks' values in its first entries.
+func (s *smallSet) build(m *memoTable, numOn bool) {
+	var order [smallMax]int32 // slots, in the set's order
+	s.d, s.used, s.numOn = 0, m.used, numOn
+	for pass := range 2 {
+		start := s.d
+		for j := range m.slots {
+			e := &m.slots[j]
+			if e.n == 0 || (numOn && e.ok) != (pass == 0) {
+				continue
+			}
+			// Insertion by count, descending, within the pass's group.
+			k := s.d
+			for ; k > start && m.slots[order[k-1]].n < e.n; k-- {
+				order[k] = order[k-1]
+			}
+			order[k] = int32(j)
+			s.d++
+		}
+		if pass == 0 {
+			s.dok = s.d
+		}
+	}
+	for d, j := range order[:s.d] {
+		e := &m.slots[j]
+		s.w0[d], s.w1[d], s.ln[d], s.x[d], s.n[d], s.slot[d] = e.w0, e.w1, uint32(e.ln), e.x, 0, j
+	}
+}
+
+// commit adds the matches smallHits counted to the memo's entries and clears them.
+func (s *smallSet) commit(m *memoTable) {
+	for e := range s.d {
+		m.slots[s.slot[e]].n += s.n[e]
+		s.n[e] = 0
+	}
+}

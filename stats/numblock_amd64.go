@@ -43,3 +43,10 @@ func memoWords(data *byte, base int, offs *int32, nb int, out *[4]uint64)
 //
 //go:noescape
 func statsOcto(st *[8]numStats, xs *[8]*float64, k int)
+
+// smallHits counts the values of nb blocks of eight (as memoWords takes them) that are all among
+// set's d entries (smallSet), block by block, stopping before the first block with another
+// value; see numblock_amd64.s. It returns the blocks done and the numbers written to xs.
+//
+//go:noescape
+func smallHits(data *byte, base int, offs *int32, nb int, set *smallSet, xs *float64, d, dok int) (blocks, nx int)

@@ -605,3 +605,94 @@ memoblock:
 memodone:
 	VZEROUPPER
 	RET
+
+// SMALLMATCH sets K1 to the lanes of the block (first words Z5, second words Z6, lengths Y2)
+// that hold entry R14 of the smallSet at BX, and R8 to their number.
+#define SMALLMATCH \
+	VPCMPEQQ.BCST (BX)(R14*8), Z5, K1; \
+	VPCMPEQQ.BCST 128(BX)(R14*8), Z6, K1, K1; \
+	VPCMPEQD.BCST 256(BX)(R14*4), Y2, K1, K1; \
+	KMOVB         K1, R8; \
+	POPCNTL       R8, R8
+
+// func smallHits(data *byte, base int, offs *int32, nb int, set *smallSet, xs *float64, d, dok int) (blocks, nx int)
+//
+// For addStrings' memo when it holds at most smallMax values: eight values per block, loaded as
+// memoWords loads them (WORDS: first words Z5, second words Z6, lengths Y2), each compared with
+// the set's entries in order (first word, second word and length equal: VPCMPEQQ/VPCMPEQD
+// against the entry broadcast from memory), until every lane has matched one: each entry's
+// matches are added to set.n, and for entries 0 … dok-1 (those with a number, when addStrings
+// still gathers numbers) the number is put in the lanes it matched. A block whose eight values
+// all matched then stores its numbers in lane order at xs (one store of eight, of which the
+// first popcount are kept; the caller's xs has room for one number per value). A block with a
+// value of no entry has its counts taken back, and the kernel stops before it. It returns the
+// blocks done and the numbers written. smallSet: w0 at 0, w1 at 128, ln (uint32) at 256, x at
+// 320, n at 448. Frame: WORDS' slow path.
+TEXT ·smallHits(SB), NOSPLIT, $64-80
+	MOVQ  data+0(FP), SI
+	MOVQ  offs+16(FP), DI
+	MOVQ  nb+24(FP), CX
+	MOVQ  set+32(FP), BX
+	MOVQ  xs+40(FP), DX
+	MOVQ  d+48(FP), R15
+	MOVQ  dok+56(FP), R11
+	XORQ  AX, AX
+	TESTQ CX, CX
+	JLE   smalldone
+
+	LOADINIT
+	VMOVDQU64 numIdx<>+0(SB), Z22
+	VMOVDQU64 numIdx<>+64(SB), Z23
+
+smallblock:
+	WORDS(Z22, Z23, smallslow, smallloaded)
+	KXORB K4, K4, K4 // lanes matched
+	KXORB K5, K5, K5 // lanes whose number goes to xs
+	XORQ  R14, R14
+
+smallentry:
+	SMALLMATCH
+	ADDQ          R8, 448(BX)(R14*8)
+	KORB          K1, K4, K4
+	CMPQ          R14, R11
+	JAE           smallnext
+	VBROADCASTSD  320(BX)(R14*8), K1, Z16
+	KORB          K1, K5, K5
+
+smallnext:
+	INCQ     R14
+	KORTESTB K4, K4
+	JCS      smallall // every lane has matched
+	CMPQ     R14, R15
+	JB       smallentry
+
+	// A lane matched no entry: take the block's counts back and leave it to the caller.
+	XORQ R14, R14
+
+smallundo:
+	SMALLMATCH
+	SUBQ          R8, 448(BX)(R14*8)
+	INCQ          R14
+	CMPQ          R14, R15
+	JB            smallundo
+	JMP           smalldone
+
+smallall:
+	VCOMPRESSPD Z16, K5, Z16
+	VMOVUPD     Z16, (DX)
+	KMOVB       K5, R8
+	POPCNTL     R8, R8
+	LEAQ        (DX)(R8*8), DX
+
+	ADDQ $32, DI
+	INCQ AX
+	DECQ CX
+	JNZ  smallblock
+
+smalldone:
+	MOVQ AX, blocks+64(FP)
+	SUBQ xs+40(FP), DX
+	SHRQ $3, DX
+	MOVQ DX, nx+72(FP)
+	VZEROUPPER
+	RET

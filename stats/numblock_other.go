@@ -14,3 +14,7 @@ func statsOcto(st *[8]numStats, xs *[8]*float64, k int) { panic("unreachable") }
 
 // blockVBMI is false: no assembly here (a variable so that tests can set it as on amd64).
 var blockVBMI = false
+
+func smallHits(data *byte, base int, offs *int32, nb int, set *smallSet, xs *float64, d, dok int) (blocks, nx int) {
+	panic("unreachable")
+}

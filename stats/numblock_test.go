@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"golang.org/x/sys/cpu"
 
@@ -317,6 +318,23 @@ func TestMemoWords(t *testing.T) {
 			if out[i] != want {
 				t.Fatalf("%q (value %d): record %#x, want %#x", v, i, out[i], want)
 			}
+		}
+	}
+}
+
+// TestSmallSetLayout: smallHits reads smallSet at fixed offsets (numblock_amd64.s).
+func TestSmallSetLayout(t *testing.T) {
+	var s smallSet
+	for _, f := range []struct {
+		name      string
+		got, want uintptr
+	}{
+		{"w0", unsafe.Offsetof(s.w0), 0}, {"w1", unsafe.Offsetof(s.w1), 128},
+		{"ln", unsafe.Offsetof(s.ln), 256}, {"x", unsafe.Offsetof(s.x), 320},
+		{"n", unsafe.Offsetof(s.n), 448},
+	} {
+		if f.got != f.want {
+			t.Errorf("smallSet.%s at offset %d, the assembly reads it at %d", f.name, f.got, f.want)
 		}
 	}
 }
