@@ -678,12 +678,15 @@ smallundo:
 	JMP           smalldone
 
 smallall:
+	TESTQ       R11, R11
+	JZ          smallstored // no numbers to gather
 	VCOMPRESSPD Z16, K5, Z16
 	VMOVUPD     Z16, (DX)
 	KMOVB       K5, R8
 	POPCNTL     R8, R8
 	LEAQ        (DX)(R8*8), DX
 
+smallstored:
 	ADDQ $32, DI
 	INCQ AX
 	DECQ CX
