@@ -634,8 +634,7 @@ TEXT ·smallHits(SB), NOSPLIT, $64-80
 	MOVQ  nb+24(FP), CX
 	MOVQ  set+32(FP), BX
 	MOVQ  xs+40(FP), DX
-	MOVQ  d+48(FP), R15
-	MOVQ  dok+56(FP), R11
+	MOVQ  dok+56(FP), R11 // d stays in the frame: WORDS' global read may clobber R15 (-dynlink)
 	XORQ  AX, AX
 	TESTQ CX, CX
 	JLE   smalldone
@@ -663,7 +662,7 @@ smallnext:
 	INCQ     R14
 	KORTESTB K4, K4
 	JCS      smallall // every lane has matched
-	CMPQ     R14, R15
+	CMPQ     R14, d+48(FP)
 	JB       smallentry
 
 	// A lane matched no entry: take the block's counts back and leave it to the caller.
@@ -673,7 +672,7 @@ smallundo:
 	SMALLMATCH
 	SUBQ          R8, 448(BX)(R14*8)
 	INCQ          R14
-	CMPQ          R14, R15
+	CMPQ          R14, d+48(FP)
 	JB            smallundo
 	JMP           smalldone
 
