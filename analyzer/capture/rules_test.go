@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -503,5 +504,44 @@ func countValues(t *testing.T, s string) int {
 		default:
 			key = len(stack) > 0 && stack[len(stack)-1]
 		}
+	}
+}
+
+// TestPlainRun: plainRun (eight bytes at a time) stops where the byte loop over strPlain stops,
+// for every start, on runs that hold each byte value at each position of a word, and on random
+// text mixing ASCII, UTF-8, quotes, backslashes and control characters.
+func TestPlainRun(t *testing.T) {
+	byteLoop := func(d []byte, j int) int {
+		for j < len(d) && strPlain[d[j]] {
+			j++
+		}
+		return j
+	}
+	check := func(d []byte) {
+		t.Helper()
+		for j := 0; j <= len(d); j++ {
+			if got, want := plainRun(d, j), byteLoop(d, j); got != want {
+				t.Fatalf("plainRun(%q, %d) = %d, want %d", d, j, got, want)
+			}
+		}
+	}
+	for c := range 256 {
+		for at := range 20 {
+			d := []byte(strings.Repeat("a\u00e9", 12)) // plain bytes, some ≥ 0x80
+			d[at] = byte(c)
+			check(d)
+		}
+	}
+	r := rand.New(rand.NewPCG(4, 4))
+	alphabet := []byte("ab \"\\\x00\x1f\x20\x7f\x80\xff\xe2\x82\xac/{}")
+	for range 3000 {
+		d := make([]byte, r.IntN(40))
+		for i := range d {
+			d[i] = alphabet[r.IntN(len(alphabet))]
+			if r.IntN(3) > 0 {
+				d[i] = 'x' // mostly plain, so that runs are long
+			}
+		}
+		check(d)
 	}
 }
