@@ -46,18 +46,21 @@ type Column struct {
 	catsOff bool
 	// typed records whether values arrived as typed (non-string) Arrow arrays.
 	typed bool
-	// trackSet and tracked count chosen values exactly (Profile.TrackValues).
+	// trackSet and tracked count chosen values exactly (Profile.TrackValues). trackNum reports
+	// whether a tracked value is Integral or Fractional: if none is, a number is never tracked,
+	// and numbers keep the vector paths that skip the per-value tracking (addStrings).
 	trackSet map[string]struct{}
 	tracked  map[string]int64
+	trackNum bool
 	// dict describes the values of the last dictionary array added (addDict).
 	dict *dictCache
 }
 
-func (c *Column) setTracked(set map[string]struct{}) {
+func (c *Column) setTracked(set map[string]struct{}, numeric bool) {
 	if set == nil {
 		return
 	}
-	c.trackSet = set
+	c.trackSet, c.trackNum = set, numeric
 	if c.tracked == nil {
 		c.tracked = make(map[string]int64, len(set))
 	}
@@ -545,11 +548,13 @@ func (c *Column) addStrings(a *array.String) {
 	// after the loop (numeric.hold, then flush or flushPending).
 	scratch, xs := scratchFloats(n)
 	i := 0
-	if numOn && c.catsOff && !tracking {
+	if numOn && c.catsOff && !c.trackNum {
 		// The common state of a continuous numeric column past its first rows: no memo, no
-		// counts, no tracked values. The loops below do only what that state needs, with
-		// fewer values live across their calls, until a value turns the column String:
-		// eight values at a time where the processor can (numberBlocks), then one at a time.
+		// counts, and no number among the tracked values (a monitoring job tracks its
+		// baseline's categories: words), so only values that are not plain numbers can be
+		// tracked. The loops below do only what that state needs, with fewer values live
+		// across their calls, until a value turns the column String: eight values at a time
+		// where the processor can (numberBlocks), then one at a time.
 		if useBlockKernels {
 			i, xs, numOn = c.numberBlocks(a, str, offs, base, &kinds, xs)
 		}
@@ -562,6 +567,9 @@ func (c *Column) addStrings(a *array.String) {
 			k, x, ok := dtype.Parse(v)
 			kinds[k]++
 			c.HLL.AddHash(hll.HashString(v))
+			if tracking {
+				c.track(v, 1)
+			}
 			if ok {
 				xs = append(xs, x)
 			}
@@ -1016,6 +1024,9 @@ func (c *Column) numberBlocks(a *array.String, str string, offs []int32, base in
 				} else {
 					c.HLL.AddPacked(hs[j])
 				}
+				if len(c.trackSet) != 0 && m>>8&bit == 0 {
+					c.track(v, 1) // only a value that is not a plain number can be tracked here
+				}
 				if ok {
 					xs = append(xs, x)
 				}
@@ -1230,7 +1241,7 @@ func (c *Column) Merge(o *Column) {
 	c.num.merge(&o.num)
 	c.typed = c.typed || o.typed
 	if o.tracked != nil {
-		c.setTracked(o.trackSet)
+		c.setTracked(o.trackSet, o.trackNum)
 		for v, n := range o.tracked {
 			c.tracked[v] += n
 		}

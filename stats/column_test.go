@@ -104,6 +104,12 @@ func sameColumn(a, b *Column) string {
 // testTracked are the tracked values of the string tests, of several of their shapes.
 var testTracked = map[string]struct{}{"18": {}, "Omaha": {}, "true": {}, "v7": {}, "": {}, "a\x00": {}}
 
+// testTrackedWords has no number: numeric columns then keep their vector paths and track only
+// the values that are not plain numbers ("n/a" in "high card then word", "-" and "tx" in "over
+// cap, odd").
+var testTrackedWords = map[string]struct{}{"n/a": {}, "Omaha": {}, "true": {}, "false": {}, "v7": {}, "": {},
+	"a\x00": {}, "tx": {}, "-": {}, "\xff": {}}
+
 // stringGens are the value generators of the string tests: value i of a column of each shape,
 // drawn from r.
 func stringGens(r *rand.Rand) map[string]func(i int) string {
@@ -158,6 +164,14 @@ func stringGens(r *rand.Rand) map[string]func(i int) string {
 			}
 			return strconv.Itoa(i*7 + r.IntN(7))
 		},
+		// A tracked number (testTracked's "18") among a continuous column's values, long after
+		// its categories were dropped: numbers are then tracked one by one, not in blocks.
+		"high card, some tracked": func(i int) string {
+			if i%50 == 0 {
+				return "18"
+			}
+			return strconv.Itoa(1000 + i*7 + r.IntN(7))
+		},
 		"high card then bool": func(i int) string {
 			if i == 8200 {
 				return "false"
@@ -194,11 +208,17 @@ func TestAddStringsMatchesPlain(t *testing.T) {
 	for _, name := range names {
 		gen := gens[name]
 		for _, tc := range []struct {
-			tracked bool
-			nulls   int // one value in nulls is null; 0: none
+			tracked map[string]struct{} // nil: none
+			nulls   int                 // one value in nulls is null; 0: none
 			blocks  bool
-		}{{false, 20, false}, {true, 20, false}, {false, 0, false}, {false, 20, true}, {true, 20, true}, {false, 0, true}} {
-			tracked := tc.tracked
+		}{{nil, 20, false}, {testTracked, 20, false}, {nil, 0, false}, {nil, 20, true}, {testTracked, 20, true}, {nil, 0, true},
+			{testTrackedWords, 20, false}, {testTrackedWords, 20, true}, {testTrackedWords, 0, true}} {
+			tracked := map[bool]string{false: "none", true: "numbers"}[tracksNumbers(tc.tracked)]
+			if tc.tracked == nil {
+				tracked = "false"
+			} else if tracked == "none" {
+				tracked = "words"
+			}
 			if tc.blocks && !useBlockKernels {
 				continue // the processor lacks numBlocks' instructions (TestNumBlocks says so)
 			}
@@ -206,9 +226,9 @@ func TestAddStringsMatchesPlain(t *testing.T) {
 				defer func(was bool) { useBlockKernels = was }(useBlockKernels)
 				useBlockKernels = tc.blocks
 				fast, plain := NewColumn("c"), NewColumn("c")
-				if tracked {
-					fast.setTracked(testTracked)
-					plain.setTracked(testTracked)
+				if tc.tracked != nil {
+					fast.setTracked(tc.tracked, tracksNumbers(tc.tracked))
+					plain.setTracked(tc.tracked, tracksNumbers(tc.tracked))
 				}
 				row := 0
 				for part, size := range []int{3000, 100, 5000, 257} {
@@ -577,8 +597,8 @@ func TestAddTypedMatchesValues(t *testing.T) {
 	}{ints, islice, floats, fslice, bools, bslice, allTrue} {
 		got, want := NewColumn("c"), NewColumn("c")
 		set := map[string]struct{}{"true": {}, "7": {}}
-		got.setTracked(set)
-		want.setTracked(set)
+		got.setTracked(set, tracksNumbers(set))
+		want.setTracked(set, tracksNumbers(set))
 		if err := got.Add(a.(arrow.Array)); err != nil {
 			t.Fatal(err)
 		}

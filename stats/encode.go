@@ -235,7 +235,7 @@ func (p *Profile) decodeColumn(r *wire.Reader, rows int64) *Column {
 		}
 	}
 	if flags&flagTracked != 0 {
-		c.setTracked(p.track)
+		c.setTracked(p.track, p.trackNum)
 		if c.tracked == nil {
 			c.tracked = map[string]int64{}
 		}

@@ -34,6 +34,8 @@ type Profile struct {
 	cols  []*Column
 	index map[string]int
 	track map[string]struct{}
+	// trackNum reports whether a tracked value is Integral or Fractional (Column.trackNum).
+	trackNum bool
 	// uncounted reports the columns whose exact category counts are known to be dropped already
 	// in the profile this one will be merged into (SkipCounting).
 	uncounted func(name string) bool
@@ -51,9 +53,20 @@ func (p *Profile) TrackValues(values []string) {
 	for _, v := range values {
 		p.track[v] = struct{}{}
 	}
+	p.trackNum = tracksNumbers(p.track)
 	for _, c := range p.cols {
-		c.setTracked(p.track)
+		c.setTracked(p.track, p.trackNum)
 	}
+}
+
+// tracksNumbers reports whether a value of set is Integral or Fractional.
+func tracksNumbers(set map[string]struct{}) bool {
+	for v := range set {
+		if dtype.Classify(v).IsNumeric() {
+			return true
+		}
+	}
+	return false
 }
 
 // Columns returns the accumulators in order of first appearance.
@@ -65,7 +78,7 @@ func (p *Profile) column(name string) *Column {
 		return p.cols[i]
 	}
 	c := NewColumn(name)
-	c.setTracked(p.track)
+	c.setTracked(p.track, p.trackNum)
 	if p.uncounted != nil && p.uncounted(name) {
 		c.DropCategories()
 	}
