@@ -661,9 +661,13 @@ func (c *Column) addStrings(a *array.String) {
 		s, e := int(offs[i]-base), int(offs[i+1]-base)
 		if useMemo {
 			if l := e - s; l <= memoMaxLen {
-				if i >= ke && useBlockKernels && n-i >= 8 {
+				if i >= ke && n-i >= 8 {
 					nb := min((n-i)/8, memoBatch)
-					memoWords(unsafe.SliceData(data), int(base), &offs[i], nb, &mw[0])
+					if useBlockKernels {
+						memoWords(unsafe.SliceData(data), int(base), &offs[i], nb, &mw[0])
+					} else {
+						memoWordsGo(data, base, offs[i:i+8*nb+1], &mw)
+					}
 					kb, ke = i, i+8*nb
 				}
 				var w0, w1, h uint64
@@ -671,17 +675,7 @@ func (c *Column) addStrings(a *array.String) {
 					d := i - kb
 					w0, w1, h = mw[d][0], mw[d][1], mw[d][2]
 				} else {
-					if s+16 <= len(data) {
-						w0 = binary.LittleEndian.Uint64(data[s:])
-						w1 = binary.LittleEndian.Uint64(data[s+8:])
-					} else {
-						var tmp [16]byte
-						copy(tmp[:], data[s:e])
-						w0 = binary.LittleEndian.Uint64(tmp[:])
-						w1 = binary.LittleEndian.Uint64(tmp[8:])
-					}
-					w0 &= lowBytes[min(l, 8)]
-					w1 &= lowBytes[max(l-8, 0)]
+					w0, w1 = memoKey(data, s, e)
 					h = memoHash(w0, w1)
 				}
 				var k dtype.Kind
@@ -816,6 +810,33 @@ func memoHits(slots *memoEntry, mask uint64, recs *[4]uint64, d, end int, xs *fl
 		e.n++
 	}
 	return d, nx
+}
+
+// memoWordsGo is memoWords without assembly, for the values of offs (len(offs)-1 of them, at
+// most len(out)): so that addStrings' memo hits take memoHits' loop on every processor (on the
+// AVX2-only and portable paths each value took addStrings' loop; BENCHMARKS.md).
+func memoWordsGo(data []byte, base int32, offs []int32, out *[8 * memoBatch][4]uint64) {
+	for j := range len(offs) - 1 {
+		s, e := int(offs[j]-base), int(offs[j+1]-base)
+		w0, w1 := memoKey(data, s, e)
+		out[j] = [4]uint64{w0, w1, memoHash(w0, w1), uint64(e - s)}
+	}
+}
+
+// memoKey returns the memo's words of the value data[s:e]: its first sixteen bytes as two
+// little-endian words, zero past its end.
+func memoKey(data []byte, s, e int) (w0, w1 uint64) {
+	if s+16 <= len(data) {
+		w0 = binary.LittleEndian.Uint64(data[s:])
+		w1 = binary.LittleEndian.Uint64(data[s+8:])
+	} else {
+		var tmp [16]byte
+		copy(tmp[:], data[s:e])
+		w0 = binary.LittleEndian.Uint64(tmp[:])
+		w1 = binary.LittleEndian.Uint64(tmp[8:])
+	}
+	l := e - s
+	return w0 & lowBytes[min(l, 8)], w1 & lowBytes[min(max(l-8, 0), 8)]
 }
 
 // nextNull returns the first null index of a in [i, end), or end.
