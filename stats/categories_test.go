@@ -51,7 +51,7 @@ func TestCategoryFormsRandom(t *testing.T) {
 		var got *Column
 		for i := 0; i < len(arrays); {
 			c := NewColumn("x")
-			c.setTracked(trackSet, tracksNumbers(trackSet))
+			c.setTracked(newTrackedSet(trackSet))
 			for g := 1 + rng.IntN(2); g > 0 && i < len(arrays); g-- {
 				c.Add(stringArray(arrays[i]))
 				i++

@@ -46,23 +46,20 @@ type Column struct {
 	catsOff bool
 	// typed records whether values arrived as typed (non-string) Arrow arrays.
 	typed bool
-	// trackSet and tracked count chosen values exactly (Profile.TrackValues). trackNum reports
-	// whether a tracked value is Integral or Fractional: if none is, a number is never tracked,
-	// and numbers keep the vector paths that skip the per-value tracking (addStrings).
-	trackSet map[string]struct{}
+	// trackSet and tracked count chosen values exactly (Profile.TrackValues).
+	trackSet *trackedSet
 	tracked  map[string]int64
-	trackNum bool
 	// dict describes the values of the last dictionary array added (addDict).
 	dict *dictCache
 }
 
-func (c *Column) setTracked(set map[string]struct{}, numeric bool) {
+func (c *Column) setTracked(set *trackedSet) {
 	if set == nil {
 		return
 	}
-	c.trackSet, c.trackNum = set, numeric
+	c.trackSet = set
 	if c.tracked == nil {
-		c.tracked = make(map[string]int64, len(set))
+		c.tracked = make(map[string]int64, len(set.values))
 	}
 }
 
@@ -540,7 +537,7 @@ func (c *Column) addStrings(a *array.String) {
 	base := offs[0]
 	seen := 0
 	nulls := a.NullN() != 0
-	tracking := len(c.trackSet) != 0
+	tracking := c.trackSet.any()
 	// kinds counts this array's kinds, added to c.Kinds at the end: kept local, the counters need
 	// not be reloaded and stored through c around every call in the loop.
 	var kinds dtype.Counts
@@ -548,7 +545,7 @@ func (c *Column) addStrings(a *array.String) {
 	// after the loop (numeric.hold, then flush or flushPending).
 	scratch, xs := scratchFloats(n)
 	i := 0
-	if numOn && c.catsOff && !c.trackNum {
+	if numOn && c.catsOff && !c.trackSet.hasNumbers() {
 		// The common state of a continuous numeric column past its first rows: no memo, no
 		// counts, and no number among the tracked values (a monitoring job tracks its
 		// baseline's categories: words), so only values that are not plain numbers can be
@@ -883,7 +880,7 @@ func (c *Column) listCounts(a *array.String, memo *memoTable, counts *countTable
 // listed appends v (XXH64 h, n occurrences) to l, the first counts of the column being built,
 // and counts it in the tracked values as countN would.
 func (c *Column) listed(l []catEntry, v string, h uint64, n int64) []catEntry {
-	if len(c.trackSet) != 0 {
+	if c.trackSet.any() {
 		c.track(v, n)
 	}
 	return append(l, catEntry{h, category{v, n}})
@@ -1045,7 +1042,7 @@ func (c *Column) numberBlocks(a *array.String, str string, offs []int32, base in
 				} else {
 					c.HLL.AddPacked(hs[j])
 				}
-				if len(c.trackSet) != 0 && m>>8&bit == 0 {
+				if c.trackSet.any() && m>>8&bit == 0 {
 					c.track(v, 1) // only a value that is not a plain number can be tracked here
 				}
 				if ok {
@@ -1206,7 +1203,7 @@ func (c *Column) count(v string, h uint64) { c.countN(v, h, 1) }
 // countN counts n occurrences of v, whose XXH64 is h: in the tracked values, and in the exact
 // counts until the column has more than CategoryCap distinct values.
 func (c *Column) countN(v string, h uint64, n int64) {
-	if len(c.trackSet) != 0 {
+	if c.trackSet.any() {
 		c.track(v, n)
 	}
 	c.countCategory(v, h, n)
@@ -1214,7 +1211,7 @@ func (c *Column) countN(v string, h uint64, n int64) {
 
 // track adds n occurrences of v to the tracked counts if v is tracked.
 func (c *Column) track(v string, n int64) {
-	if _, ok := c.trackSet[v]; ok {
+	if c.trackSet.has(v) {
 		if m, ok := c.tracked[v]; ok {
 			c.tracked[v] = m + n
 		} else {
@@ -1262,7 +1259,7 @@ func (c *Column) Merge(o *Column) {
 	c.num.merge(&o.num)
 	c.typed = c.typed || o.typed
 	if o.tracked != nil {
-		c.setTracked(o.trackSet, o.trackNum)
+		c.setTracked(o.trackSet)
 		for v, n := range o.tracked {
 			c.tracked[v] += n
 		}

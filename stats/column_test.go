@@ -207,28 +207,24 @@ func TestAddStringsMatchesPlain(t *testing.T) {
 	names := slices.Sorted(maps.Keys(gens))
 	for _, name := range names {
 		gen := gens[name]
+		const none, numbers, words = "false", "numbers", "words" // the tracked sets, by name
+		trackedSets := map[string]map[string]struct{}{none: nil, numbers: testTracked, words: testTrackedWords}
 		for _, tc := range []struct {
-			tracked map[string]struct{} // nil: none
-			nulls   int                 // one value in nulls is null; 0: none
+			tracked string // a key of trackedSets
+			nulls   int    // one value in nulls is null; 0: none
 			blocks  bool
-		}{{nil, 20, false}, {testTracked, 20, false}, {nil, 0, false}, {nil, 20, true}, {testTracked, 20, true}, {nil, 0, true},
-			{testTrackedWords, 20, false}, {testTrackedWords, 20, true}, {testTrackedWords, 0, true}} {
-			tracked := map[bool]string{false: "none", true: "numbers"}[tracksNumbers(tc.tracked)]
-			if tc.tracked == nil {
-				tracked = "false"
-			} else if tracked == "none" {
-				tracked = "words"
-			}
+		}{{none, 20, false}, {numbers, 20, false}, {none, 0, false}, {none, 20, true}, {numbers, 20, true}, {none, 0, true},
+			{words, 20, false}, {words, 20, true}, {words, 0, true}} {
 			if tc.blocks && !useBlockKernels {
 				continue // the processor lacks numBlocks' instructions (TestNumBlocks says so)
 			}
-			t.Run(fmt.Sprintf("%s/tracked=%v/nulls=%d/blocks=%v", name, tracked, tc.nulls, tc.blocks), func(t *testing.T) {
+			t.Run(fmt.Sprintf("%s/tracked=%v/nulls=%d/blocks=%v", name, tc.tracked, tc.nulls, tc.blocks), func(t *testing.T) {
 				defer func(was bool) { useBlockKernels = was }(useBlockKernels)
 				useBlockKernels = tc.blocks
 				fast, plain := NewColumn("c"), NewColumn("c")
-				if tc.tracked != nil {
-					fast.setTracked(tc.tracked, tracksNumbers(tc.tracked))
-					plain.setTracked(tc.tracked, tracksNumbers(tc.tracked))
+				if set := trackedSets[tc.tracked]; set != nil {
+					fast.setTracked(newTrackedSet(set))
+					plain.setTracked(newTrackedSet(set))
 				}
 				row := 0
 				for part, size := range []int{3000, 100, 5000, 257} {
@@ -597,8 +593,8 @@ func TestAddTypedMatchesValues(t *testing.T) {
 	}{ints, islice, floats, fslice, bools, bslice, allTrue} {
 		got, want := NewColumn("c"), NewColumn("c")
 		set := map[string]struct{}{"true": {}, "7": {}}
-		got.setTracked(set, tracksNumbers(set))
-		want.setTracked(set, tracksNumbers(set))
+		got.setTracked(newTrackedSet(set))
+		want.setTracked(newTrackedSet(set))
 		if err := got.Add(a.(arrow.Array)); err != nil {
 			t.Fatal(err)
 		}

@@ -159,7 +159,7 @@ func (c *Column) addDict(a *array.Dictionary) error {
 			}
 		}
 		c.setList(l)
-	} else if !c.catsOff || len(c.trackSet) != 0 {
+	} else if !c.catsOff || c.trackSet.any() {
 		for _, ix := range d.touched {
 			if e := &ents[ix]; e.k != dtype.Unknown {
 				c.countN(vals.Value(int(ix)), e.h, e.n)

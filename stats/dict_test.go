@@ -92,8 +92,8 @@ func TestAddDictMatchesStrings(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/tracked=%v", name, tracked), func(t *testing.T) {
 				fast, plain := NewColumn("c"), NewColumn("c")
 				if tracked {
-					fast.setTracked(testTracked, tracksNumbers(testTracked))
-					plain.setTracked(testTracked, tracksNumbers(testTracked))
+					fast.setTracked(newTrackedSet(testTracked))
+					plain.setTracked(newTrackedSet(testTracked))
 				}
 				row := 0
 				var dict *array.String

@@ -235,7 +235,7 @@ func (p *Profile) decodeColumn(r *wire.Reader, rows int64) *Column {
 		}
 	}
 	if flags&flagTracked != 0 {
-		c.setTracked(p.track, p.trackNum)
+		c.setTracked(p.track)
 		if c.tracked == nil {
 			c.tracked = map[string]int64{}
 		}
@@ -244,7 +244,7 @@ func (p *Profile) decodeColumn(r *wire.Reader, rows int64) *Column {
 		for i := 0; i < m && r.Err() == nil; i++ {
 			v := r.String()
 			cnt := r.NonNegative("tracked count")
-			_, ok := p.track[v]
+			ok := p.track.has(v)
 			switch {
 			case r.Err() != nil:
 			case i > 0 && v <= prev:

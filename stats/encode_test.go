@@ -107,8 +107,8 @@ func encode(t testing.TB, p *Profile) []byte {
 func decodeAs(p *Profile, b []byte) (*Profile, error) {
 	d := NewProfile()
 	if p.track != nil {
-		vals := make([]string, 0, len(p.track))
-		for v := range p.track {
+		vals := make([]string, 0, len(p.track.values))
+		for v := range p.track.values {
 			vals = append(vals, v)
 		}
 		d.TrackValues(vals)

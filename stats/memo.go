@@ -226,7 +226,7 @@ const smallMax = 16
 // smallLimit is the most entries for which addStrings uses smallHits (≤ smallMax; 0: never): a
 // value is compared with the entries in turn, so the kernel's cost grows with their number, and
 // past eight the memo's lookups were faster (BenchmarkSmallSets: 3.1× at 2 entries, 1.2× at 8,
-// 0.88× at 12; BENCHMARKS.md). A variable so that tests and benchmarks can compare both paths.
+// 0.89× at 12; BENCHMARKS.md). A variable so that tests and benchmarks can compare both paths.
 var smallLimit = 8
 
 // smallSet is the memo's entries as smallHits reads them (the layout is the assembly's): their

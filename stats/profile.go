@@ -33,9 +33,7 @@ type Profile struct {
 	Rows  int64
 	cols  []*Column
 	index map[string]int
-	track map[string]struct{}
-	// trackNum reports whether a tracked value is Integral or Fractional (Column.trackNum).
-	trackNum bool
+	track *trackedSet
 	// uncounted reports the columns whose exact category counts are known to be dropped already
 	// in the profile this one will be merged into (SkipCounting).
 	uncounted func(name string) bool
@@ -49,25 +47,50 @@ func NewProfile() *Profile { return &Profile{index: map[string]int{}} }
 // categories to check domains and categorical drift. Call it before adding data; profiles that
 // are merged must track the same values.
 func (p *Profile) TrackValues(values []string) {
-	p.track = make(map[string]struct{}, len(values))
+	set := make(map[string]struct{}, len(values))
 	for _, v := range values {
-		p.track[v] = struct{}{}
+		set[v] = struct{}{}
 	}
-	p.trackNum = tracksNumbers(p.track)
+	p.track = newTrackedSet(set)
 	for _, c := range p.cols {
-		c.setTracked(p.track, p.trackNum)
+		c.setTracked(p.track)
 	}
 }
 
-// tracksNumbers reports whether a value of set is Integral or Fractional.
-func tracksNumbers(set map[string]struct{}) bool {
-	for v := range set {
+// trackedSet is the values a profile's columns count exactly (Profile.TrackValues), shared by
+// them, and whether one of them is Integral or Fractional: if none is, a plain number is never
+// tracked, and numbers keep the vector paths that skip the per-value tracking (addStrings).
+type trackedSet struct {
+	values  map[string]struct{}
+	numbers bool
+}
+
+// newTrackedSet returns the trackedSet of values.
+func newTrackedSet(values map[string]struct{}) *trackedSet {
+	t := &trackedSet{values: values}
+	for v := range values {
 		if dtype.Classify(v).IsNumeric() {
-			return true
+			t.numbers = true
+			break
 		}
 	}
-	return false
+	return t
 }
+
+// any reports whether t tracks a value (t may be nil: none).
+func (t *trackedSet) any() bool { return t != nil && len(t.values) != 0 }
+
+// has reports whether t tracks v (t may be nil: none).
+func (t *trackedSet) has(v string) bool {
+	if t == nil {
+		return false
+	}
+	_, ok := t.values[v]
+	return ok
+}
+
+// hasNumbers reports whether a value t tracks is Integral or Fractional (t may be nil: none).
+func (t *trackedSet) hasNumbers() bool { return t != nil && t.numbers }
 
 // Columns returns the accumulators in order of first appearance.
 func (p *Profile) Columns() []*Column { return p.cols }
@@ -78,7 +101,7 @@ func (p *Profile) column(name string) *Column {
 		return p.cols[i]
 	}
 	c := NewColumn(name)
-	c.setTracked(p.track, p.trackNum)
+	c.setTracked(p.track)
 	if p.uncounted != nil && p.uncounted(name) {
 		c.DropCategories()
 	}

@@ -131,7 +131,7 @@ func parseFast(d []byte, names []string, lines int, mem memory.Allocator) (rec a
 	// with several columns the count check above catches it; with one it would pass as a null.
 	// Every separator of a one-column record is then a line break, so a blank line is two
 	// adjacent ones (or one at the start). This replaced a bytes.Contains(d, "\n\n"), a call
-	// per line, which took a third of a one-column job (BENCHMARKS.md).
+	// per line, which took a quarter of a one-column job (BENCHMARKS.md, tenth session).
 	if ncol == 1 && emptyField(seps) {
 		return nil, false, nil
 	}

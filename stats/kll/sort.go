@@ -47,8 +47,9 @@ func toKeys(keys []uint64, xs []float64) {
 	}
 }
 
-// javaKeyBits is javaKey of the float64 with bits b, without a branch: the scalar toKeys ran at
-// ~1 ns a value with javaKey's NaN test, ~0.35 ns with this (BenchmarkKeyConversions).
+// javaKeyBits is javaKey of the float64 with bits b, without a branch (javaKey stays the
+// readable form and the tests' oracle): the scalar toKeys ran at ~1.06 ns a value with javaKey's
+// NaN test and bounds checks, ~0.90 ns with this (BenchmarkKeyConversions, 2,050 values).
 func javaKeyBits(b uint64) uint64 {
 	// NaN: the magnitude above +Inf's; then the subtraction wraps and sets the top bit.
 	nan := -((0x7ff0000000000000 - b&^signBit) >> 63)
